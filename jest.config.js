@@ -1,0 +1,28 @@
+// Native ESM Jest with swc: TypeScript 7 has no JS compiler API, so ts-jest cannot run.
+// Type-checking is `tsc --noEmit` (make lint/typecheck), not Jest's job.
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
+    ],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Jest loads global setup outside its module mapping: it runs the compiled harness (make build).
+      globalSetup: '<rootDir>/dist-test/test/cluster/global-setup.js',
+      globalTeardown: '<rootDir>/dist-test/test/cluster/global-teardown.js',
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `apptrust` and `kubectl apptrust`: the compiler from the command line.
+import { readFileSync } from 'node:fs';
+import { runCli } from './run.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+process.exitCode = runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: () => readFileSync(0, 'utf8'),
+  version: pkg.version,
+});

@@ -1,0 +1,54 @@
+import { stringify } from 'yaml';
+import { formatDiagnostic, isProfileDocument, renderProfiles } from '../compiler/index.js';
+import { parseArgs, USAGE } from './args.js';
+import { loadSources } from './load.js';
+
+/** Everything the CLI touches, so tests can run it in-process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => string;
+  version: string;
+}
+
+/** Runs `apptrust ARGS` and returns the exit code: 0 ok, 1 invalid input, 2 usage. */
+export function runCli(argv: string[], io: CliIo): number {
+  const parsed = parseArgs(argv);
+  if (parsed.kind === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    io.stdout(`${io.version}\n`);
+    return 0;
+  }
+  if (parsed.kind === 'usage') {
+    io.stderr(`apptrust: ${parsed.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const { args } = parsed;
+  const loaded = loadSources(args.files, args.recursive, io.readStdin);
+  const sources = loaded.documents
+    .filter((d) => isProfileDocument(d.value))
+    .map((d) => ({ source: d.file, value: d.value }));
+  const { results, policies } = renderProfiles(sources, { defaultNamespace: args.namespace });
+
+  const problems = loaded.problems.map((p) => `${p.file}: ${p.message}`);
+  for (const r of results)
+    for (const d of r.diagnostics)
+      problems.push(`${r.source}: ${r.namespace}/${r.name}: ${formatDiagnostic(d)}`);
+  if (problems.length === 0 && sources.length === 0)
+    problems.push(`${args.files.join(', ')}: no AppTrustProfile found`);
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\n`);
+    return 1;
+  }
+  if (args.command === 'render') io.stdout(formatPolicies(policies, args.output));
+  return 0;
+}
+
+function formatPolicies(policies: readonly object[], output: 'yaml' | 'json'): string {
+  if (output === 'json')
+    return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policies }, null, 2)}\n`;
+  return policies.map((p) => `---\n${stringify(p, { lineWidth: 0 })}`).join('');
+}

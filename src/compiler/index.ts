@@ -1,0 +1,11 @@
+// The compiler: pure functions from AppTrustProfile (+ settings) to canonical NetworkPolicies.
+// No client, no clock, no environment, no randomness.
+export { type BaselineOptions, baselinePolicyFor } from './baseline.js';
+export { canonicalJson, sortKeys } from './canonical.js';
+export { type Diagnostic, formatDiagnostic } from './diagnostics.js';
+export * from './labels.js';
+export type * from './networkpolicy.js';
+export { type RenderOptions, type RenderResult, renderProfile, renderValidProfile } from './render.js';
+export { isProfileDocument, type ProfileSource, type RenderSetResult, renderProfiles } from './render-set.js';
+export { type CompilerSettings, DEFAULT_SETTINGS } from './settings.js';
+export { type Validation, validateProfile } from './validate.js';

@@ -1,0 +1,148 @@
+import {
+  API_VERSION,
+  type AppTrustProfile,
+  type Component,
+  DIRECTIONS,
+  type Direction,
+  KIND,
+  type LabelSelector,
+  type Mode,
+} from '../api/v1alpha1/index.js';
+import { sortKeys } from './canonical.js';
+import type { Diagnostic } from './diagnostics.js';
+import { dnsGrant, egressGrants, egressRule, ingressGrants, ingressRule, mergeGrants } from './grants.js';
+import {
+  COMPONENT_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  PROFILE_LABEL,
+  PROFILE_NAME_ANNOTATION,
+} from './labels.js';
+import { labelValue, policyName } from './names.js';
+import type { NetworkPolicy } from './networkpolicy.js';
+import { canonicalSelector } from './selectors.js';
+import { type CompilerSettings, DEFAULT_SETTINGS } from './settings.js';
+import { validateProfile } from './validate.js';
+
+export interface RenderOptions {
+  settings?: CompilerSettings;
+  /** Namespace for a profile that names none (the CLI's -n); default "default". */
+  defaultNamespace?: string;
+}
+
+/** The outcome for one profile: its policies when valid, its problems when not. */
+export interface RenderResult {
+  namespace: string;
+  name: string;
+  mode: Mode;
+  policies: NetworkPolicy[];
+  diagnostics: Diagnostic[];
+}
+
+interface Effective {
+  isolate: ReadonlySet<Direction>;
+  allowDNS: boolean;
+  selectors: ReadonlyMap<string, LabelSelector>;
+}
+
+/** Validates and renders one profile (any value: a total function, it never throws). */
+export function renderProfile(input: unknown, options: RenderOptions = {}): RenderResult {
+  const validation = validateProfile(input);
+  const meta = (input as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  const fallbackNamespace = options.defaultNamespace ?? 'default';
+  if (!validation.ok) {
+    return {
+      namespace: typeof meta?.namespace === 'string' ? meta.namespace : fallbackNamespace,
+      name: typeof meta?.name === 'string' ? meta.name : '',
+      mode: 'Enforce',
+      policies: [],
+      diagnostics: validation.diagnostics,
+    };
+  }
+  const profile = validation.profile;
+  const namespace = profile.metadata.namespace ?? fallbackNamespace;
+  return {
+    namespace,
+    name: profile.metadata.name,
+    mode: profile.spec.mode ?? 'Enforce',
+    policies: renderValidProfile(profile, namespace, options.settings ?? DEFAULT_SETTINGS),
+    diagnostics: [],
+  };
+}
+
+/** The policies of a profile that passed validation, sorted by name. */
+export function renderValidProfile(
+  profile: AppTrustProfile,
+  namespace: string,
+  settings: CompilerSettings,
+): NetworkPolicy[] {
+  const spec = profile.spec;
+  const effective: Effective = {
+    isolate: new Set(spec.isolate ?? DIRECTIONS),
+    allowDNS: spec.allowDNS ?? true,
+    selectors: new Map(spec.components.map((c) => [c.name, c.podSelector])),
+  };
+  return spec.components
+    .map((component) => policyForComponent(profile, namespace, component, effective, settings))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+}
+
+function policyForComponent(
+  profile: AppTrustProfile,
+  namespace: string,
+  component: Component,
+  effective: Effective,
+  settings: CompilerSettings,
+): NetworkPolicy {
+  const flows = profile.spec.allow ?? [];
+  const policyTypes = DIRECTIONS.filter((d) => effective.isolate.has(d));
+  const spec: NetworkPolicy['spec'] = { podSelector: canonicalSelector(component.podSelector), policyTypes };
+  if (effective.isolate.has('Ingress')) {
+    const ingress = mergeGrants(ingressGrants(component.name, flows, effective.selectors)).map(ingressRule);
+    if (ingress.length > 0) spec.ingress = ingress;
+  }
+  if (effective.isolate.has('Egress')) {
+    const grants = egressGrants(component.name, flows, effective.selectors);
+    if (effective.allowDNS) grants.push(dnsGrant(settings));
+    const egress = mergeGrants(grants).map(egressRule);
+    if (egress.length > 0) spec.egress = egress;
+  }
+  return sortKeys({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadataFor(profile, namespace, component.name),
+    spec,
+  });
+}
+
+function metadataFor(
+  profile: AppTrustProfile,
+  namespace: string,
+  component: string,
+): NetworkPolicy['metadata'] {
+  const profileName = profile.metadata.name;
+  const profileLabel = labelValue(profileName);
+  const metadata: NetworkPolicy['metadata'] = {
+    name: policyName(profileName, component),
+    namespace,
+    labels: {
+      [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+      [PROFILE_LABEL]: profileLabel,
+      [COMPONENT_LABEL]: component,
+    },
+  };
+  if (profileLabel !== profileName) metadata.annotations = { [PROFILE_NAME_ANNOTATION]: profileName };
+  if (profile.metadata.uid) {
+    metadata.ownerReferences = [
+      {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        name: profileName,
+        uid: profile.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+  }
+  return metadata;
+}

@@ -1,0 +1,102 @@
+// A small JSON REST client over a KubeConfig (client-node does the auth and TLS). Objects travel
+// in their wire shape in both directions: client-node's generated models rename NetworkPolicy
+// `from` to `_from`, which silently turns an ingress rule into "allow from everywhere".
+
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from './errors.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+}
+
+/** Observes every request (write counting for the no-churn guarantee, metrics). */
+export type RequestObserver = (method: string, path: string, status: number) => void;
+
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+export const MERGE_PATCH = 'application/merge-patch+json';
+
+export class KubeRest {
+  private readonly server: URL;
+  private readonly observers: RequestObserver[] = [];
+
+  constructor(private readonly kubeConfig: KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  onRequest(observer: RequestObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** TLS, agent and auth headers from the kubeconfig, fresh per request: tokens may rotate. */
+  private async options(): Promise<RequestOptions> {
+    const opts: RequestOptions = { headers: {} };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    return opts;
+  }
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const url = new URL(spec.path, this.server);
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const base = await this.options();
+    const headers: Record<string, string | number> = {
+      ...(base.headers as Record<string, string>),
+      Accept: 'application/json',
+    };
+    if (payload !== undefined) {
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(payload);
+    }
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = send(url, { ...base, method: spec.method, headers, timeout: 30_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`timeout: ${spec.method} ${url.pathname}`)));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    }).catch((error: Error) => {
+      for (const o of this.observers) o(spec.method, spec.path, 0);
+      throw new KubeApiError(0, `${spec.method} ${url.pathname}: ${error.message}`);
+    });
+    for (const o of this.observers) o(spec.method, spec.path, status);
+    if (status < 200 || status >= 300) throw KubeApiError.fromResponse(status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>({ method: 'GET', path, ...(query ? { query } : {}) });
+  }
+
+  /** Server-side apply: `object` is the full intent of `fieldManager` for that object. */
+  apply<T>(path: string, object: unknown, fieldManager: string, force = true): Promise<T> {
+    return this.request<T>({
+      method: 'PATCH',
+      path,
+      query: { fieldManager, force },
+      body: object,
+      contentType: APPLY_PATCH,
+    });
+  }
+
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>({ method: 'DELETE', path, ...(body ? { body } : {}) });
+  }
+}

@@ -1,0 +1,58 @@
+// Access to the integration cluster started by the global setup (or named by APPTRUST_TEST_KUBECONFIG).
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { namespace, namespaces } from '../../src/kube/paths.js';
+import { KubeRest } from '../../src/kube/rest.js';
+
+export function testKubeConfig(): KubeConfig {
+  const path = process.env.APPTRUST_TEST_KUBECONFIG;
+  if (!path)
+    throw new Error('APPTRUST_TEST_KUBECONFIG is not set: run integration tests through jest (global setup)');
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export function testRest(): KubeRest {
+  return new KubeRest(testKubeConfig());
+}
+
+/** A fresh namespace for one test file; deleted by `deleteNamespace`. */
+export async function createNamespace(
+  rest: KubeRest,
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await rest.request({
+    method: 'POST',
+    path: namespaces(),
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } },
+  });
+  return name;
+}
+
+export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
+  await rest.delete(namespace(name)).catch(() => undefined);
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails with `what`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

@@ -1,0 +1,140 @@
+// The generated CRD against the real API server: it installs, is Established, publishes its
+// field descriptions (what `kubectl explain` reads), and admission enforces the contract.
+import { API_VERSION } from '../../src/api/v1alpha1/index.js';
+import { KubeApiError } from '../../src/kube/errors.js';
+import { crd, profile, profiles } from '../../src/kube/paths.js';
+import type { KubeRest } from '../../src/kube/rest.js';
+import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
+import { loadExample } from '../helpers/examples.js';
+import { SCENARIOS } from '../helpers/scenarios.js';
+
+let rest: KubeRest;
+let ns: string;
+
+beforeAll(async () => {
+  rest = testRest();
+  ns = await createNamespace(rest, 'crd');
+});
+afterAll(() => deleteNamespace(rest, ns));
+
+const base = () => ({
+  apiVersion: API_VERSION,
+  kind: 'AppTrustProfile',
+  metadata: { name: 'p', namespace: ns },
+  spec: {
+    components: [
+      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
+      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
+    ],
+    allow: [
+      { from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] },
+    ] as unknown[],
+  } as Record<string, unknown>,
+});
+
+async function create(body: ReturnType<typeof base>): Promise<KubeApiError | undefined> {
+  try {
+    await rest.request({ method: 'POST', path: profiles(ns), body });
+    await rest.delete(profile(ns, body.metadata.name));
+    return undefined;
+  } catch (error) {
+    if (error instanceof KubeApiError) return error;
+    throw error;
+  }
+}
+
+describe('AppTrustProfile CRD on a real API server', () => {
+  it('is Established with the contract names', async () => {
+    const got = await rest.get<{
+      spec: { names: { shortNames: string[] } };
+      status: { conditions: Array<{ type: string; status: string }> };
+    }>(crd('apptrustprofiles.apptrust.dev'));
+    expect(got.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Established', status: 'True' }),
+    );
+    expect(got.spec.names.shortNames).toEqual(['atp']);
+  });
+
+  it('publishes field descriptions in OpenAPI v3 (kubectl explain apptrustprofile.spec)', async () => {
+    const doc = await rest.get<{
+      components: {
+        schemas: Record<
+          string,
+          {
+            properties: Record<
+              string,
+              { description?: string; properties?: Record<string, { description?: string }> }
+            >;
+          }
+        >;
+      };
+    }>('/openapi/v3/apis/apptrust.dev/v1alpha1');
+    const schema = doc.components.schemas['dev.apptrust.v1alpha1.AppTrustProfile'];
+    expect(schema?.properties.spec?.description).toContain('components and the flows');
+    expect(schema?.properties.spec?.properties?.allow?.description).toContain('allowed flows');
+    expect(schema?.properties.spec?.properties?.mode?.description).toContain('Enforce (default)');
+  });
+
+  it.each(SCENARIOS.map((s) => s.example))('accepts the example %s', async (example) => {
+    const body = loadExample(example) as ReturnType<typeof base>;
+    body.metadata = { ...body.metadata, namespace: ns };
+    expect(await create(body)).toBeUndefined();
+  });
+
+  it('stores what the user wrote: no defaults added to spec', async () => {
+    const body = base();
+    await rest.request({ method: 'POST', path: profiles(ns), body });
+    const stored = await rest.get<{ spec: Record<string, unknown> }>(profile(ns, 'p'));
+    await rest.delete(profile(ns, 'p'));
+    expect(stored.spec).toEqual(body.spec);
+  });
+
+  const flow = (p: ReturnType<typeof base>) =>
+    (p.spec.allow as Record<string, unknown>[])[0] as Record<string, unknown>;
+  const CASES: Array<[string, (p: ReturnType<typeof base>) => void, string]> = [
+    ['unknown component reference', (p) => void (flow(p).to = { component: 'backnd' }), 'spec.allow'],
+    [
+      'two endpoint forms',
+      (p) => void (flow(p).to = { component: 'backend', cidr: '10.0.0.0/8' }),
+      'spec.allow[0].to',
+    ],
+    ['no endpoint form', (p) => void (flow(p).to = {}), 'spec.allow[0].to'],
+    [
+      'no component side',
+      (p) => void (p.spec.allow = [{ from: { namespace: 'a' }, to: { cidr: '1.2.3.4/32' } }]),
+      'spec.allow[0]',
+    ],
+    [
+      'endPort < port',
+      (p) => void (flow(p).ports = [{ port: 8080, endPort: 8000 }]),
+      'spec.allow[0].ports[0].endPort',
+    ],
+    ['port out of range', (p) => void (flow(p).ports = [{ port: 70000 }]), 'spec.allow[0].ports[0].port'],
+    ['bad CIDR', (p) => void (flow(p).to = { cidr: '10.0.0.300/8' }), 'spec.allow[0].to.cidr'],
+    [
+      'except outside cidr',
+      (p) => void (flow(p).to = { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] }),
+      'spec.allow[0].to.except',
+    ],
+    [
+      'bad component name',
+      (p) =>
+        void ((p.spec.components as Record<string, unknown>[])[0] = { name: 'Front_End', podSelector: {} }),
+      'spec.components[0].name',
+    ],
+    [
+      'duplicate component',
+      (p) => void (p.spec.components as unknown[]).push({ name: 'backend', podSelector: {} }),
+      'spec.components[2]',
+    ],
+    ['bad mode', (p) => void (p.spec.mode = 'Permissive'), 'spec.mode'],
+  ];
+
+  it.each(CASES)('rejects %s with a message naming the field', async (_what, mutate, field) => {
+    const body = base();
+    mutate(body);
+    const error = await create(body);
+    expect(error?.reason).toBe('Invalid');
+    expect(error?.message).toContain(field);
+  });
+});
