@@ -9,7 +9,7 @@ IMG ?= apptrust-operator:dev
 CLUSTER_DIR := $(CURDIR)/.cache/cluster
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy docker-build bench
+	cluster-up cluster-down run install docker-build
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,13 +42,13 @@ control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and e
 
 test: build control-plane ## Unit + integration tests (starts a local control plane)
 	mkdir -p test-results
-	$(JEST) --runInBand --json --outputFile=test-results/jest.json
+	$(JEST) --runInBand --forceExit --json --outputFile=test-results/jest.json
 
 test-unit: build ## Unit tests only (no cluster)
 	$(JEST) --selectProjects unit
 
 test-integration: build control-plane ## Integration tests against a real API server
-	$(JEST) --selectProjects integration --runInBand
+	$(JEST) --selectProjects integration --runInBand --forceExit
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
 	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)
@@ -57,8 +57,20 @@ cluster-down: ## Stop the local control plane (also after a crashed test run)
 	@if [ -f dist-test/test/cluster/cli.js ]; then node dist-test/test/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
 	else echo "nothing built, nothing running"; fi
 
+run: build ## Run the operator: current kubeconfig, or a local control plane when none answers
+	@if node dist-test/test/cluster/cli.js reachable; then \
+	  echo "using the cluster of your current kubeconfig"; \
+	  node dist-test/test/cluster/cli.js install-crds && node dist/main.js --leader-elect=false; \
+	else \
+	  echo "no cluster answers: starting the local control plane"; \
+	  $(MAKE) --no-print-directory cluster-up && \
+	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig" && \
+	  KUBECONFIG=$(CLUSTER_DIR)/kubeconfig node dist/main.js --leader-elect=false; \
+	fi
+
+install: build ## Install the CRD into the current kubeconfig's cluster
+	node dist-test/test/cluster/cli.js install-crds
+
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t $(IMG) .
 
-bench: build ## Compile benchmark: render 1,000 profiles (prints numbers, writes bench-results/)
-	node dist/bench/render-bench.js

@@ -13,6 +13,8 @@ const common = {
 };
 
 export default {
+  // Integration tests wait on a real API server and garbage collector.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
@@ -22,7 +24,6 @@ export default {
       // Jest loads global setup outside its module mapping: it runs the compiled harness (make build).
       globalSetup: '<rootDir>/dist-test/test/cluster/global-setup.js',
       globalTeardown: '<rootDir>/dist-test/test/cluster/global-teardown.js',
-      testTimeout: 120000,
     },
   ],
 };

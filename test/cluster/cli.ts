@@ -1,7 +1,25 @@
 // `make cluster-up` / `make cluster-down`: the local control plane for humans and `make run`.
 
 import { runningControlPlane, startControlPlane, stopControlPlane } from './controlplane.js';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../../src/kube/crd-install.js';
+import { KubeRest } from '../../src/kube/rest.js';
 import { installProjectCrds } from './crds.js';
+import { REPO_ROOT } from './repo.js';
+
+async function currentClusterAnswers(): Promise<boolean> {
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    if (!kc.getCurrentCluster()) return false;
+    const rest = new KubeRest(kc);
+    await Promise.race([rest.get('/version'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function main(): Promise<void> {
   const [command, ...dirs] = process.argv.slice(2);
@@ -22,6 +40,18 @@ async function main(): Promise<void> {
     console.log(`export KUBECONFIG=${cp.kubeconfig}`);
     return;
   }
+  if (command === 'reachable') {
+    // Exit 0 when the current kubeconfig (KUBECONFIG or ~/.kube/config) answers within 3 s.
+    process.exitCode = (await currentClusterAnswers()) ? 0 : 1;
+    return;
+  }
+  if (command === 'install-crds') {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    await installCrds(new KubeRest(kc), join(REPO_ROOT, 'crds'));
+    console.log(`CRDs installed into ${kc.getCurrentCluster()?.server}`);
+    return;
+  }
   if (command === 'down') {
     for (const dir of dirs) {
       const stopped = await stopControlPlane(dir);
@@ -31,7 +61,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  console.error('usage: cli.js up DIR | down DIR...');
+  console.error('usage: cli.js up DIR | down DIR... | reachable | install-crds');
   process.exitCode = 2;
 }
 

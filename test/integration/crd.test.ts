@@ -92,42 +92,83 @@ describe('AppTrustProfile CRD on a real API server', () => {
   const flow = (p: ReturnType<typeof base>) =>
     (p.spec.allow as Record<string, unknown>[])[0] as Record<string, unknown>;
   const CASES: Array<[string, (p: ReturnType<typeof base>) => void, string]> = [
-    ['unknown component reference', (p) => void (flow(p).to = { component: 'backnd' }), 'spec.allow'],
+    [
+      'unknown component reference',
+      (p) => {
+        flow(p).to = { component: 'backnd' };
+      },
+      'spec.allow',
+    ],
     [
       'two endpoint forms',
-      (p) => void (flow(p).to = { component: 'backend', cidr: '10.0.0.0/8' }),
+      (p) => {
+        flow(p).to = { component: 'backend', cidr: '10.0.0.0/8' };
+      },
       'spec.allow[0].to',
     ],
-    ['no endpoint form', (p) => void (flow(p).to = {}), 'spec.allow[0].to'],
+    [
+      'no endpoint form',
+      (p) => {
+        flow(p).to = {};
+      },
+      'spec.allow[0].to',
+    ],
     [
       'no component side',
-      (p) => void (p.spec.allow = [{ from: { namespace: 'a' }, to: { cidr: '1.2.3.4/32' } }]),
+      (p) => {
+        p.spec.allow = [{ from: { namespace: 'a' }, to: { cidr: '1.2.3.4/32' } }];
+      },
       'spec.allow[0]',
     ],
     [
       'endPort < port',
-      (p) => void (flow(p).ports = [{ port: 8080, endPort: 8000 }]),
+      (p) => {
+        flow(p).ports = [{ port: 8080, endPort: 8000 }];
+      },
       'spec.allow[0].ports[0].endPort',
     ],
-    ['port out of range', (p) => void (flow(p).ports = [{ port: 70000 }]), 'spec.allow[0].ports[0].port'],
-    ['bad CIDR', (p) => void (flow(p).to = { cidr: '10.0.0.300/8' }), 'spec.allow[0].to.cidr'],
+    [
+      'port out of range',
+      (p) => {
+        flow(p).ports = [{ port: 70000 }];
+      },
+      'spec.allow[0].ports[0].port',
+    ],
+    [
+      'bad CIDR',
+      (p) => {
+        flow(p).to = { cidr: '10.0.0.300/8' };
+      },
+      'spec.allow[0].to.cidr',
+    ],
     [
       'except outside cidr',
-      (p) => void (flow(p).to = { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] }),
+      (p) => {
+        flow(p).to = { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] };
+      },
       'spec.allow[0].to.except',
     ],
     [
       'bad component name',
-      (p) =>
-        void ((p.spec.components as Record<string, unknown>[])[0] = { name: 'Front_End', podSelector: {} }),
+      (p) => {
+        (p.spec.components as Record<string, unknown>[])[0] = { name: 'Front_End', podSelector: {} };
+      },
       'spec.components[0].name',
     ],
     [
       'duplicate component',
-      (p) => void (p.spec.components as unknown[]).push({ name: 'backend', podSelector: {} }),
+      (p) => {
+        (p.spec.components as unknown[]).push({ name: 'backend', podSelector: {} });
+      },
       'spec.components[2]',
     ],
-    ['bad mode', (p) => void (p.spec.mode = 'Permissive'), 'spec.mode'],
+    [
+      'bad mode',
+      (p) => {
+        p.spec.mode = 'Permissive';
+      },
+      'spec.mode',
+    ],
   ];
 
   it.each(CASES)('rejects %s with a message naming the field', async (_what, mutate, field) => {

@@ -22,7 +22,9 @@ const dnsLabel = (what: string) =>
   z
     .string()
     .max(63)
-    .regex(DNS1123_LABEL, { message: `${what} must be a DNS-1123 label (lowercase a-z, 0-9, '-'; <= 63 chars)` });
+    .regex(DNS1123_LABEL, {
+      message: `${what} must be a DNS-1123 label (lowercase a-z, 0-9, '-'; <= 63 chars)`,
+    });
 
 // --- metav1.LabelSelector -------------------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+// What a profile's status should say, computed from the outcome of a reconcile (pure).
+import type { Condition, Mode, ProfileStatus } from '../api/v1alpha1/index.js';
+import { READY, Reason, withCondition } from './conditions.js';
+
+export interface ReconcileOutcome {
+  mode: Mode;
+  generation: number | undefined;
+  policies: string[];
+  reason: Reason;
+  message: string;
+}
+
+export function desiredStatus(
+  current: ProfileStatus | undefined,
+  outcome: ReconcileOutcome,
+  now: () => string,
+): ProfileStatus {
+  const ready: Omit<Condition, 'lastTransitionTime'> = {
+    type: READY,
+    status: outcome.reason === Reason.Reconciled || outcome.reason === Reason.Audit ? 'True' : 'False',
+    reason: outcome.reason,
+    message: outcome.message,
+    ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
+  };
+  const policies = [...outcome.policies].sort();
+  return {
+    ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
+    mode: outcome.mode,
+    policyCount: policies.length,
+    policies,
+    conditions: withCondition(current?.conditions, ready, now),
+  };
+}
+
+/** Only the fields we write, so fields of other writers never make us think status changed. */
+export function ownedStatusFields(status: ProfileStatus | undefined): ProfileStatus {
+  const ready = status?.conditions?.filter((c) => c.type === READY);
+  return {
+    ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+    ...(status?.mode !== undefined ? { mode: status.mode } : {}),
+    ...(status?.policyCount !== undefined ? { policyCount: status.policyCount } : {}),
+    ...(status?.policies !== undefined ? { policies: status.policies } : {}),
+    ...(ready && ready.length > 0 ? { conditions: ready } : {}),
+  };
+}

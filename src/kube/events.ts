@@ -1,0 +1,56 @@
+// events.k8s.io/v1 Events, deduplicated: the same (object, reason, note) is sent at most once per
+// window, so a flapping object cannot flood the API server. Failures to record are logged only.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { events } from './paths.js';
+import type { KubeRest } from './rest.js';
+
+export interface Regarding {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+const MAX_REMEMBERED = 10_000;
+
+export class EventRecorder {
+  private readonly recent = new Map<string, number>();
+
+  constructor(
+    private readonly rest: KubeRest,
+    private readonly instance: string,
+    private readonly log: Logger,
+    private readonly windowMs = 10 * 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void {
+    const key = `${regarding.uid ?? `${regarding.namespace}/${regarding.name}`}\u0000${reason}\u0000${note}`;
+    const now = this.clock();
+    const last = this.recent.get(key);
+    if (last !== undefined && now - last < this.windowMs) return;
+    if (this.recent.size >= MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(key, now);
+    const name = `${regarding.name}.${createHash('sha256').update(`${key}\u0000${now}`).digest('hex').slice(0, 16)}`;
+    const body = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace: regarding.namespace },
+      eventTime: new Date(now).toISOString().replace('Z', '000Z'),
+      reportingController: 'apptrust.dev/apptrust-operator',
+      reportingInstance: this.instance,
+      type,
+      reason,
+      action,
+      note: note.slice(0, 1024),
+      regarding,
+    };
+    this.rest.request({ method: 'POST', path: events(regarding.namespace), body }).catch((error: unknown) => {
+      this.log.warn({ err: String(error), reason }, 'could not record event');
+    });
+  }
+}

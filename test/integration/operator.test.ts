@@ -1,0 +1,297 @@
+// The operator against a real API server: each behaviour of the reconcile loop, end to end.
+import { API_VERSION } from '../../src/api/v1alpha1/index.js';
+import type { NetworkPolicy } from '../../src/compiler/index.js';
+import type { Operator } from '../../src/controller/operator.js';
+import { isNotFound } from '../../src/kube/errors.js';
+import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
+import type { KubeRest } from '../../src/kube/rest.js';
+import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { isAllowed } from '../helpers/evaluator.js';
+import { loadExample } from '../helpers/examples.js';
+import { startTestOperator } from '../helpers/operator.js';
+import { SCENARIOS } from '../helpers/scenarios.js';
+
+interface Profile {
+  metadata: { name: string; namespace: string; generation: number; resourceVersion?: string };
+  spec: Record<string, unknown>;
+  status?: {
+    policies?: string[];
+    observedGeneration?: number;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason: string;
+      message: string;
+      lastTransitionTime: string;
+    }>;
+  };
+}
+
+let rest: KubeRest;
+let operator: Operator;
+const namespacesToDelete: string[] = [];
+const latencies: number[] = [];
+
+beforeAll(async () => {
+  rest = testRest();
+  const run = startTestOperator(['--baseline=false']);
+  operator = run.operator;
+  await run.started;
+});
+afterAll(async () => {
+  await operator.stop();
+  for (const ns of namespacesToDelete) await deleteNamespace(rest, ns);
+  if (latencies.length > 0) {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    process.stderr.write(
+      `profile apply -> Ready: median ${sorted[Math.floor(sorted.length / 2)]} ms, worst ${sorted[sorted.length - 1]} ms over ${sorted.length}\n`,
+    );
+  }
+});
+
+async function namespace(prefix: string): Promise<string> {
+  const ns = await createNamespace(rest, prefix);
+  namespacesToDelete.push(ns);
+  return ns;
+}
+
+const shop = (ns: string): Profile => ({
+  metadata: { name: 'shop', namespace: ns, generation: 0 },
+  spec: {
+    components: [
+      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
+      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
+    ],
+    allow: [{ from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] }],
+  },
+});
+
+async function createProfile(p: Profile): Promise<Profile> {
+  return rest.request<Profile>({
+    method: 'POST',
+    path: profiles(p.metadata.namespace),
+    body: {
+      apiVersion: API_VERSION,
+      kind: 'AppTrustProfile',
+      ...p,
+      metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+    },
+  });
+}
+
+async function updateSpec(ns: string, name: string, spec: Record<string, unknown>): Promise<Profile> {
+  const current = await rest.get<Profile>(profile(ns, name));
+  return rest.request<Profile>({
+    method: 'PUT',
+    path: profile(ns, name),
+    body: { apiVersion: API_VERSION, kind: 'AppTrustProfile', metadata: current.metadata, spec },
+  });
+}
+
+const readProfile = (ns: string, name: string) => rest.get<Profile>(profile(ns, name));
+type StoredPolicy = NetworkPolicy & { metadata: { resourceVersion?: string } };
+const listPolicies = async (ns: string) =>
+  (await rest.get<{ items: StoredPolicy[] }>(networkPolicies(ns))).items;
+
+async function readyWith(ns: string, name: string, reason: string, generation?: number): Promise<Profile> {
+  return eventually(`${ns}/${name} to report ${reason}`, async () => {
+    const p = await readProfile(ns, name);
+    const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+    const fresh = generation === undefined || p.status?.observedGeneration === generation;
+    return ready?.reason === reason && fresh ? p : undefined;
+  });
+}
+
+describe('profile reconcile', () => {
+  it('create → owned policies present and Ready=True', async () => {
+    const ns = await namespace('create');
+    const started = Date.now();
+    const created = await createProfile(shop(ns));
+    const p = await readyWith(ns, 'shop', 'Reconciled', created.metadata.generation);
+    latencies.push(Date.now() - started);
+    expect(p.status?.conditions?.[0]).toMatchObject({
+      status: 'True',
+      message: '2 NetworkPolicies enforced',
+    });
+    expect(p.status?.policies).toEqual(['shop-backend', 'shop-frontend']);
+    const policies = await listPolicies(ns);
+    expect(policies.map((x) => x.metadata.name).sort()).toEqual(['shop-backend', 'shop-frontend']);
+    for (const np of policies)
+      expect(np.metadata.ownerReferences?.[0]).toMatchObject({
+        kind: 'AppTrustProfile',
+        name: 'shop',
+        controller: true,
+      });
+    const backend = policies.find((x) => x.metadata.name === 'shop-backend');
+    expect(backend?.spec.ingress?.[0]?.from).toEqual([
+      { podSelector: { matchLabels: { role: 'frontend' } } },
+    ]);
+  });
+
+  it('update → policies changed, stale ones pruned', async () => {
+    const ns = await namespace('update');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    const spec = shop(ns).spec;
+    spec.components = [
+      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
+      { name: 'api', podSelector: { matchLabels: { role: 'api' } } },
+    ];
+    spec.allow = [{ from: { component: 'frontend' }, to: { component: 'api' }, ports: [{ port: 9090 }] }];
+    const updated = await updateSpec(ns, 'shop', spec);
+    const p = await readyWith(ns, 'shop', 'Reconciled', updated.metadata.generation);
+    expect(p.status?.policies).toEqual(['shop-api', 'shop-frontend']);
+    const names = await eventually('stale policy pruned', async () => {
+      const n = (await listPolicies(ns)).map((x) => x.metadata.name).sort();
+      return n.includes('shop-backend') ? undefined : n;
+    });
+    expect(names).toEqual(['shop-api', 'shop-frontend']);
+  });
+
+  it('invalid update keeps the old policies and reports InvalidSpec with the field path', async () => {
+    const ns = await namespace('invalid');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    const before = await listPolicies(ns);
+    const spec = shop(ns).spec;
+    // Admission cannot check label keys inside matchLabels; the compiler can.
+    spec.components = [
+      { name: 'frontend', podSelector: { matchLabels: { 'bad key!': 'x' } } },
+      { name: 'backend', podSelector: {} },
+    ];
+    const updated = await updateSpec(ns, 'shop', spec);
+    const p = await readyWith(ns, 'shop', 'InvalidSpec', updated.metadata.generation);
+    expect(p.status?.conditions?.[0]?.status).toBe('False');
+    expect(p.status?.conditions?.[0]?.message).toContain(
+      'spec.components[0].podSelector.matchLabels.bad key!',
+    );
+    const after = await listPolicies(ns);
+    expect(after.map((x) => [x.metadata.name, x.metadata.resourceVersion])).toEqual(
+      before.map((x) => [x.metadata.name, x.metadata.resourceVersion]),
+    );
+  });
+
+  it('does not take over a foreign policy with the wanted name: Conflict', async () => {
+    const ns = await namespace('conflict');
+    const foreign = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'shop-backend', namespace: ns },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    };
+    await rest.request({ method: 'POST', path: networkPolicies(ns), body: foreign });
+    await createProfile(shop(ns));
+    const p = await readyWith(ns, 'shop', 'Conflict');
+    expect(p.status?.conditions?.[0]?.message).toContain('shop-backend');
+    const still = await rest.get<NetworkPolicy & { metadata: { ownerReferences?: unknown } }>(
+      networkPolicy(ns, 'shop-backend'),
+    );
+    expect(still.metadata.ownerReferences).toBeUndefined();
+    expect(still.spec).toEqual(foreign.spec);
+    // Once the foreign policy is gone, the profile converges by itself (retry later).
+    await rest.delete(networkPolicy(ns, 'shop-backend'));
+    await readyWith(ns, 'shop', 'Reconciled');
+  });
+
+  it('Audit applies nothing, removes what it owned and lists the would-be policies', async () => {
+    const ns = await namespace('audit');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    const updated = await updateSpec(ns, 'shop', { ...shop(ns).spec, mode: 'Audit' });
+    const p = await readyWith(ns, 'shop', 'Audit', updated.metadata.generation);
+    expect(p.status?.policies).toEqual(['shop-backend', 'shop-frontend']);
+    await eventually('owned policies removed', async () =>
+      (await listPolicies(ns)).length === 0 ? true : undefined,
+    );
+  });
+
+  it('repairs drift: an edited policy is restored, a deleted one re-created', async () => {
+    const ns = await namespace('drift');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    const original = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop-backend'));
+    const edited = { ...original, spec: { ...original.spec, ingress: [{}] } }; // "allow from everywhere"
+    let started = Date.now();
+    await rest.request({ method: 'PUT', path: networkPolicy(ns, 'shop-backend'), body: edited });
+    await eventually('edited policy restored', async () => {
+      const now = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop-backend'));
+      return JSON.stringify(now.spec) === JSON.stringify(original.spec) ? true : undefined;
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+    started = Date.now();
+    await rest.delete(networkPolicy(ns, 'shop-frontend'));
+    await eventually('deleted policy re-created', async () =>
+      rest
+        .get(networkPolicy(ns, 'shop-frontend'))
+        .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))),
+    );
+  });
+
+  it('a resync of unchanged profiles issues zero writes', async () => {
+    const ns = await namespace('resync');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    await new Promise((r) => setTimeout(r, 500)); // let the watch events of our own writes arrive
+    await operator.idle();
+    const before = operator.writes;
+    operator.resyncAll();
+    await new Promise((r) => setTimeout(r, 300));
+    await operator.idle();
+    expect(operator.writes - before).toBe(0);
+  });
+
+  it('a restarted operator converges without duplicates or writes', async () => {
+    const ns = await namespace('restart');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    await operator.stop();
+    const run = startTestOperator(['--baseline=false']);
+    operator = run.operator;
+    await run.started;
+    await new Promise((r) => setTimeout(r, 300));
+    await operator.idle();
+    expect((await listPolicies(ns)).map((x) => x.metadata.name).sort()).toEqual([
+      'shop-backend',
+      'shop-frontend',
+    ]);
+    expect(operator.writes).toBe(0);
+  });
+
+  it('deleting the profile garbage-collects its policies', async () => {
+    const ns = await namespace('delete');
+    await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    await rest.delete(profile(ns, 'shop'));
+    await eventually(
+      'policies collected',
+      async () => ((await listPolicies(ns)).length === 0 ? true : undefined),
+      60_000,
+      250,
+    );
+  });
+});
+
+describe.each(SCENARIOS)('reachability of $example read back from the API server', (scenario) => {
+  it('matches the expected matrix', async () => {
+    const ns = await namespace(scenario.example);
+    const example = loadExample(scenario.example) as unknown as Profile;
+    example.metadata.namespace = ns;
+    const started = Date.now();
+    await createProfile(example);
+    await readyWith(ns, example.metadata.name, 'Reconciled');
+    latencies.push(Date.now() - started);
+    // Read the stored objects back and evaluate them in the scenario's world (namespace renamed).
+    const stored = (await listPolicies(ns)).map((p) => ({
+      ...p,
+      metadata: { ...p.metadata, namespace: scenario.namespace },
+    }));
+    const world = { namespaces: scenario.namespaces, pods: [], policies: stored };
+    const verdicts = scenario.probes.map(
+      (p) =>
+        `${p.from}->${p.to}:${p.port} ${isAllowed(world, scenario.endpoints[p.from] as never, scenario.endpoints[p.to] as never, p.port, p.protocol) ? 'allowed' : 'denied'}`,
+    );
+    expect(verdicts).toEqual(
+      scenario.probes.map((p) => `${p.from}->${p.to}:${p.port} ${p.allowed ? 'allowed' : 'denied'}`),
+    );
+  });
+});
