@@ -9,7 +9,7 @@ IMG ?= apptrust-operator:dev
 CLUSTER_DIR := $(CURDIR)/.cache/cluster
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install docker-build
+	cluster-up cluster-down run install docker-build bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -74,3 +74,6 @@ install: build ## Install the CRD into the current kubeconfig's cluster
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t $(IMG) .
 
+
+bench: build ## Benchmark: compile 1,000 profiles (prints numbers, writes bench-results/render.json)
+	node dist/bench/render-bench.js

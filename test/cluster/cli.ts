@@ -1,10 +1,10 @@
 // `make cluster-up` / `make cluster-down`: the local control plane for humans and `make run`.
 
-import { runningControlPlane, startControlPlane, stopControlPlane } from './controlplane.js';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../src/kube/crd-install.js';
 import { KubeRest } from '../../src/kube/rest.js';
+import { runningControlPlane, startControlPlane, stopControlPlane } from './controlplane.js';
 import { installProjectCrds } from './crds.js';
 import { REPO_ROOT } from './repo.js';
 
@@ -14,7 +14,10 @@ async function currentClusterAnswers(): Promise<boolean> {
     kc.loadFromDefault();
     if (!kc.getCurrentCluster()) return false;
     const rest = new KubeRest(kc);
-    await Promise.race([rest.get('/version'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000))]);
+    await Promise.race([
+      rest.get('/version'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000)),
+    ]);
     return true;
   } catch {
     return false;
