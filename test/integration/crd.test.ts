@@ -1,11 +1,13 @@
 // The generated CRD against the real API server: it installs, is Established, publishes its
 // field descriptions (what `kubectl explain` reads), and admission enforces the contract.
+
 import { API_VERSION } from '../../src/api/v1alpha1/index.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { crd, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
 import { loadExample } from '../helpers/examples.js';
+import { frontendBackendProfile } from '../helpers/profiles.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 
 let rest: KubeRest;
@@ -17,20 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => deleteNamespace(rest, ns));
 
-const base = () => ({
-  apiVersion: API_VERSION,
-  kind: 'AppTrustProfile',
-  metadata: { name: 'p', namespace: ns },
-  spec: {
-    components: [
-      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-    ],
-    allow: [
-      { from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] },
-    ] as unknown[],
-  } as Record<string, unknown>,
-});
+const base = () => frontendBackendProfile('p', ns);
 
 async function create(body: ReturnType<typeof base>): Promise<KubeApiError | undefined> {
   try {

@@ -1,20 +1,8 @@
 import { API_VERSION } from '../../../src/api/v1alpha1/index.js';
 import { renderProfile, validateProfile } from '../../../src/compiler/index.js';
+import { frontendBackendProfile } from '../../helpers/profiles.js';
 
-const valid = () => ({
-  apiVersion: API_VERSION,
-  kind: 'AppTrustProfile',
-  metadata: { name: 'shop', namespace: 'shop' },
-  spec: {
-    components: [
-      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-    ],
-    allow: [
-      { from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] },
-    ] as unknown[],
-  } as Record<string, unknown>,
-});
+const valid = () => frontendBackendProfile('shop', 'shop');
 
 type Mutation = (p: ReturnType<typeof valid>) => void;
 const flow = (p: ReturnType<typeof valid>) =>
