@@ -1,5 +1,5 @@
 // networking.k8s.io/v1 NetworkPolicy in its *wire* shape. We never use client-node's generated
-// model here: it names the ingress peer field `_from`, and an object in that shape reaches the API
+// model here: it names the ingress peer field "underscore-from", and an object in that shape reaches the API
 // server as an ingress rule without peers, which allows traffic from everywhere.
 import type { LabelSelector } from '../api/v1alpha1/index.js';
 

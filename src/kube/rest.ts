@@ -1,6 +1,6 @@
 // A small JSON REST client over a KubeConfig (client-node does the auth and TLS). Objects travel
 // in their wire shape in both directions: client-node's generated models rename NetworkPolicy
-// `from` to `_from`, which silently turns an ingress rule into "allow from everywhere".
+// `from` with a leading underscore, which silently turns an ingress rule into "allow from everywhere".
 
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
