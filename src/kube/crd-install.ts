@@ -16,8 +16,8 @@ export async function installCrds(rest: KubeRest, dir: string, timeoutMs = 30_00
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      const object = doc.toJS() as Crd | null;
-      if (!object) continue;
+      const object = doc.toJS() as (Crd & { kind?: string }) | null;
+      if (object?.kind !== 'CustomResourceDefinition') continue; // e.g. kustomization.yaml
       await rest.apply(crd(object.metadata.name), object, 'apptrust-installer');
       names.push(object.metadata.name);
     }
