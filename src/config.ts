@@ -48,7 +48,6 @@ const shape = Object.fromEntries(Object.entries(OPTIONS).map(([k, [schema]]) => 
   [K in OptionName]: (typeof OPTIONS)[K][0];
 };
 const OptionsSchema = z.strictObject(shape);
-export type RawOptions = z.infer<typeof OptionsSchema>;
 
 export interface OperatorOptions {
   watchNamespaces: string[];

@@ -1,5 +1,5 @@
 import type { LabelSelector } from '../api/v1alpha1/index.js';
-import { canonicalJson } from './canonical.js';
+import { sortedUnique } from './canonical.js';
 
 /**
  * The canonical form of a label selector: empty parts dropped (the API server drops them too, so
@@ -15,8 +15,7 @@ export function canonicalSelector(selector: LabelSelector): LabelSelector {
         ? { ...e, values: [...new Set(e.values)].sort() }
         : { key: e.key, operator: e.operator },
     );
-    const unique = new Map(expressions.map((e) => [canonicalJson(e), e]));
-    out.matchExpressions = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+    out.matchExpressions = sortedUnique(expressions);
   }
   return out;
 }

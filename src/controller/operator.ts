@@ -159,7 +159,7 @@ export class Operator {
       this.enqueueProfile(keyOf(profile.metadata));
     });
     this.policies.on((_event, policy) => {
-      this.metrics.managedPolicies.set(this.policies.list().length);
+      this.metrics.managedPolicies.set(this.policies.size);
       if (policy.metadata.labels?.[POLICY_KIND_LABEL] === 'baseline') {
         if (policy.metadata.namespace) this.enqueueNamespace(policy.metadata.namespace);
         return;
@@ -208,8 +208,7 @@ export class Operator {
 
   /** Resolves when both queues are empty and idle (tests). */
   async idle(): Promise<void> {
-    while (this.profileQueue.length > 0 || this.baselineQueue.length > 0)
-      await new Promise((r) => setTimeout(r, 20));
+    while (!this.profileQueue.idle || !this.baselineQueue.idle) await new Promise((r) => setTimeout(r, 20));
   }
 
   private lostLeadership(): void {

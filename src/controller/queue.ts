@@ -66,8 +66,9 @@ export class WorkQueue {
     this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures));
   }
 
-  get length(): number {
-    return this.queue.length;
+  /** Nothing queued and nothing in flight (delayed re-adds may still be pending). */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.active === 0;
   }
 
   private pump(): void {

@@ -42,11 +42,6 @@ export class KubeApiError extends Error {
         : (BY_STATUS[status] ?? (status === 0 ? 'Unavailable' : 'Other'));
   }
 
-  /** Whether retrying the same request later may succeed. */
-  get retryable(): boolean {
-    return ['Conflict', 'TooManyRequests', 'ServerError', 'Unavailable', 'Other'].includes(this.reason);
-  }
-
   static fromResponse(status: number, body: string): KubeApiError {
     try {
       const parsed = JSON.parse(body) as { message?: string; reason?: string };
@@ -58,5 +53,4 @@ export class KubeApiError extends Error {
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'NotFound';
-export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'Gone';
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'Conflict';

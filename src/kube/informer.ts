@@ -46,6 +46,10 @@ export class Informer<T extends KubeObject> {
     return [...this.store.values()];
   }
 
+  get size(): number {
+    return this.store.size;
+  }
+
   hasSynced(): boolean {
     return this.synced;
   }

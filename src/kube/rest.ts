@@ -21,7 +21,6 @@ export interface RequestSpec {
 export type RequestObserver = (method: string, path: string, status: number) => void;
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
-export const MERGE_PATCH = 'application/merge-patch+json';
 
 export class KubeRest {
   private readonly server: URL;

@@ -98,21 +98,3 @@ export function makeCerts(dir: string): ClusterCerts {
   openssl(['pkey', '-in', saKey, '-pubout', '-out', saPub]);
   return { caCert, caKey, serverCert, serverKey, adminCert, adminKey, saKey, saPub };
 }
-
-/** A client certificate for any user and groups, signed by the cluster CA (RBAC tests). */
-export function clientCert(
-  dir: string,
-  user: string,
-  groups: string[],
-  certs: ClusterCerts,
-): { cert: string; key: string } {
-  const subject = `${groups.map((g) => `/O=${g}`).join('')}/CN=${user}`;
-  const [cert, key] = signed(
-    dir,
-    user.replace(/[^a-z0-9]/gi, '_'),
-    subject,
-    { cert: certs.caCert, key: certs.caKey },
-    'extendedKeyUsage=clientAuth\n',
-  );
-  return { cert, key };
-}

@@ -1,3 +1,3 @@
 export { type Cidr, parseCidr, strictlyContains } from './cidr.js';
-export { isDns1123Label, isDns1123Subdomain, isLabelValue } from './names.js';
+export { isDns1123Subdomain } from './names.js';
 export * from './schema.js';

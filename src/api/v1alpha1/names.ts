@@ -5,16 +5,8 @@ export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-export function isDns1123Label(value: string): boolean {
-  return value.length <= 63 && DNS1123_LABEL.test(value);
-}
-
 export function isDns1123Subdomain(value: string): boolean {
   return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
-}
-
-export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
 }
 
 /** A label key: an optional DNS subdomain prefix and a slash, then a name of at most 63 characters. */
