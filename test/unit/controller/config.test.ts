@@ -1,0 +1,68 @@
+import { helpText, parseOptions } from '../../../src/config.js';
+
+describe('operator options', () => {
+  it('has production defaults', () => {
+    const o = parseOptions([], {});
+    expect(o).toMatchObject({
+      watchNamespaces: [],
+      baseline: true,
+      baselineAllowDNS: false,
+      concurrency: 4,
+      resyncPeriodMs: 36_000_000,
+      leaderElect: true,
+      leaseName: 'apptrust-operator',
+      leaseNamespace: 'apptrust-system',
+      operatorNamespace: 'apptrust-system',
+      metricsAddress: ':8080',
+      probeAddress: ':8081',
+    });
+    expect(o.compiler.dnsPorts).toEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = { APPTRUST_CONCURRENCY: '8', APPTRUST_WATCH_NAMESPACES: 'a, b', POD_NAMESPACE: 'ops' };
+    const o = parseOptions(['--concurrency=2', '--leader-elect=false'], env);
+    expect(o.concurrency).toBe(2);
+    expect(o.watchNamespaces).toEqual(['a', 'b']);
+    expect(o.operatorNamespace).toBe('ops');
+    expect(o.leaseNamespace).toBe('ops');
+    expect(o.leaderElect).toBe(false);
+  });
+
+  it('takes OpenShift-style DNS settings', () => {
+    const o = parseOptions(
+      [
+        '--dns-namespace=openshift-dns',
+        '--dns-pod-labels=dns.operator.openshift.io/daemonset-dns=default',
+        '--dns-ports=UDP/5353,TCP/5353',
+      ],
+      {},
+    );
+    expect(o.compiler.dnsPeer).toEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'openshift-dns' } },
+      podSelector: { matchLabels: { 'dns.operator.openshift.io/daemonset-dns': 'default' } },
+    });
+    expect(o.compiler.dnsPorts).toEqual([
+      { protocol: 'UDP', port: 5353 },
+      { protocol: 'TCP', port: 5353 },
+    ]);
+  });
+
+  it.each([
+    [['--frobnicate=1'], '--frobnicate: unknown option'],
+    [['--concurrency=0'], '--concurrency:'],
+    [['--baseline=maybe'], '--baseline:'],
+    [['--dns-ports=ICMP/1'], '--dns-ports: bad entry'],
+    [['positional'], 'unexpected argument "positional"'],
+  ])('rejects %j naming the option', (argv, message) => {
+    expect(() => parseOptions(argv, {})).toThrow(message);
+  });
+
+  it('documents every option with its environment variable', () => {
+    expect(helpText()).toContain('--baseline-exclude');
+    expect(helpText()).toContain('APPTRUST_LEASE_NAMESPACE');
+  });
+});

@@ -1,0 +1,52 @@
+// Event deduplication: the same (object, reason, note) is sent once per window.
+import { pino } from 'pino';
+import { EventRecorder } from '../../../src/kube/events.js';
+import type { KubeRest, RequestSpec } from '../../../src/kube/rest.js';
+
+function recorder(now: { t: number }) {
+  const sent: RequestSpec[] = [];
+  const rest = { request: async (spec: RequestSpec) => void sent.push(spec) } as unknown as KubeRest;
+  const events = new EventRecorder(rest, 'test-instance', pino({ level: 'silent' }), 60_000, () => now.t);
+  return { events, sent };
+}
+
+const regarding = {
+  apiVersion: 'apptrust.dev/v1alpha1',
+  kind: 'AppTrustProfile',
+  namespace: 'ns',
+  name: 'p',
+  uid: 'u1',
+};
+
+it('sends a repeated event once per window, and again after it', () => {
+  const now = { t: 1_000_000 };
+  const { events, sent } = recorder(now);
+  for (let i = 0; i < 100; i++) events.record(regarding, 'Warning', 'InvalidSpec', 'Validate', 'spec.x: bad');
+  expect(sent).toHaveLength(1);
+  now.t += 61_000;
+  events.record(regarding, 'Warning', 'InvalidSpec', 'Validate', 'spec.x: bad');
+  expect(sent).toHaveLength(2);
+});
+
+it('sends distinct notes and objects separately, as events.k8s.io/v1 Events', () => {
+  const { events, sent } = recorder({ t: 5 });
+  events.record(regarding, 'Normal', 'Applied', 'Create', 'created a');
+  events.record(regarding, 'Normal', 'Applied', 'Create', 'created b');
+  events.record({ ...regarding, uid: 'u2', name: 'q' }, 'Normal', 'Applied', 'Create', 'created a');
+  expect(sent).toHaveLength(3);
+  expect(sent[0]).toMatchObject({
+    method: 'POST',
+    path: '/apis/events.k8s.io/v1/namespaces/ns/events',
+    body: {
+      apiVersion: 'events.k8s.io/v1',
+      type: 'Normal',
+      reason: 'Applied',
+      note: 'created a',
+      regarding,
+      reportingInstance: 'test-instance',
+    },
+  });
+  expect((sent[0]?.body as { eventTime: string }).eventTime).toMatch(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/,
+  );
+});

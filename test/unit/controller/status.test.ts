@@ -1,0 +1,108 @@
+import { Reason, withCondition } from '../../../src/controller/conditions.js';
+import { desiredStatus, ownedStatusFields } from '../../../src/controller/profile-status.js';
+
+const clock = (t: string) => () => t;
+
+describe('Ready condition', () => {
+  const ready = {
+    type: 'Ready',
+    status: 'True' as const,
+    reason: 'Reconciled',
+    message: '2 enforced',
+    observedGeneration: 1,
+  };
+
+  it('keeps lastTransitionTime while the status does not flip, even when reason or message change', () => {
+    const first = withCondition(undefined, ready, clock('T1'));
+    const second = withCondition(
+      first,
+      { ...ready, reason: 'Audit', message: 'other', observedGeneration: 2 },
+      clock('T2'),
+    );
+    expect(second).toEqual([
+      { ...ready, reason: 'Audit', message: 'other', observedGeneration: 2, lastTransitionTime: 'T1' },
+    ]);
+  });
+
+  it('moves lastTransitionTime when the status flips', () => {
+    const first = withCondition(undefined, ready, clock('T1'));
+    const flipped = withCondition(first, { ...ready, status: 'False', reason: 'InvalidSpec' }, clock('T2'));
+    expect(flipped[0]?.lastTransitionTime).toBe('T2');
+  });
+
+  it('leaves other condition types alone', () => {
+    const other = {
+      type: 'Progressing',
+      status: 'True' as const,
+      reason: 'X',
+      message: '',
+      lastTransitionTime: 'T0',
+    };
+    expect(withCondition([other], ready, clock('T1'))).toEqual([
+      other,
+      { ...ready, lastTransitionTime: 'T1' },
+    ]);
+  });
+});
+
+describe('profile status', () => {
+  it('reports sorted policies, their count, the mode and the generation; Conflict is not Ready', () => {
+    const status = desiredStatus(
+      undefined,
+      {
+        mode: 'Enforce',
+        generation: 4,
+        policies: ['shop-frontend', 'shop-backend'],
+        reason: Reason.Conflict,
+        message: 'm',
+      },
+      clock('T'),
+    );
+    expect(status).toEqual({
+      observedGeneration: 4,
+      mode: 'Enforce',
+      policyCount: 2,
+      policies: ['shop-backend', 'shop-frontend'],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Conflict',
+          message: 'm',
+          observedGeneration: 4,
+          lastTransitionTime: 'T',
+        },
+      ],
+    });
+  });
+
+  it('is byte-identical when recomputed from its own output (no churn on resync)', () => {
+    const outcome = {
+      mode: 'Audit' as const,
+      generation: 2,
+      policies: ['a'],
+      reason: Reason.Audit,
+      message: 'Audit',
+    };
+    const first = desiredStatus(undefined, outcome, clock('T1'));
+    const again = desiredStatus(first, outcome, clock('T2'));
+    expect(JSON.stringify(again)).toBe(JSON.stringify(first));
+    expect(ownedStatusFields(first)).toEqual(again);
+  });
+
+  it('compares only the fields we own', () => {
+    const mine = desiredStatus(
+      undefined,
+      { mode: 'Enforce', generation: 1, policies: [], reason: Reason.Reconciled, message: '0' },
+      clock('T'),
+    );
+    const withForeign = {
+      ...mine,
+      conditions: [
+        ...(mine.conditions ?? []),
+        { type: 'Other', status: 'True' as const, reason: 'X', message: '', lastTransitionTime: 'T' },
+      ],
+    };
+    expect(ownedStatusFields(withForeign)).toEqual(mine);
+  });
+});
