@@ -42,13 +42,13 @@ control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and e
 
 test: build control-plane ## Unit + integration tests (starts a local control plane)
 	mkdir -p test-results
-	$(JEST) --runInBand --forceExit --json --outputFile=test-results/jest.json
+	$(JEST) --runInBand --json --outputFile=test-results/jest.json
 
 test-unit: build ## Unit tests only (no cluster)
 	$(JEST) --selectProjects unit
 
 test-integration: build control-plane ## Integration tests against a real API server
-	$(JEST) --selectProjects integration --runInBand --forceExit
+	$(JEST) --selectProjects integration --runInBand
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
 	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)
