@@ -227,5 +227,6 @@ export class Operator {
     await Promise.all([this.profileQueue.shutdown(), this.baselineQueue.shutdown()]);
     await this.elector?.stop();
     for (const informer of [this.profiles, this.policies, this.namespaces]) informer.stop();
+    this.rest.close();
   }
 }

@@ -2,8 +2,8 @@
 // in their wire shape in both directions: client-node's generated models rename NetworkPolicy
 // `from` with a leading underscore, which silently turns an ingress rule into "allow from everywhere".
 
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError } from './errors.js';
 
@@ -25,6 +25,7 @@ export const APPLY_PATCH = 'application/apply-patch+yaml';
 export class KubeRest {
   private readonly server: URL;
   private readonly observers: RequestObserver[] = [];
+  private agent: HttpAgent | undefined;
 
   constructor(private readonly kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -36,11 +37,38 @@ export class KubeRest {
     this.observers.push(observer);
   }
 
-  /** TLS, agent and auth headers from the kubeconfig, fresh per request: tokens may rotate. */
+  /**
+   * Auth headers from the kubeconfig, fresh per request (tokens may rotate), over one keep-alive
+   * agent that carries the TLS settings. client-node's own agent does not keep connections alive,
+   * and TLS options on each request build a new TLS context per connection: at 1,000 profiles
+   * that cost ~300 MB of native memory and a handshake per request.
+   */
   private async options(): Promise<RequestOptions> {
     const opts: RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
-    return opts;
+    if (!this.agent) {
+      const tls = {
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        pfx: opts.pfx,
+        passphrase: opts.passphrase,
+        servername: opts.servername,
+        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      };
+      const keepAlive = { keepAlive: true, maxSockets: 32 };
+      this.agent =
+        this.server.protocol === 'http:'
+          ? new HttpAgent(keepAlive)
+          : new HttpsAgent({ ...keepAlive, ...tls });
+    }
+    return { headers: opts.headers, ...(opts.auth ? { auth: opts.auth } : {}), agent: this.agent };
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   async request<T>(spec: RequestSpec): Promise<T> {
