@@ -76,8 +76,11 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     if (this.stopped) return;
     try {
+      // resourceVersion=0, as client-go's reflector lists: served from the watch cache, so the
+      // watch that follows starts at a version the cache already has.
       const list = await this.rest.get<KubeList<T>>(this.options.path, {
         labelSelector: this.options.labelSelector,
+        resourceVersion: '0',
       });
       this.replace(list.items);
       this.resourceVersion = list.metadata.resourceVersion;

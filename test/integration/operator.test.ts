@@ -44,7 +44,7 @@ afterAll(async () => {
   if (latencies.length > 0) {
     const sorted = [...latencies].sort((a, b) => a - b);
     process.stderr.write(
-      `profile apply -> Ready: median ${sorted[Math.floor(sorted.length / 2)]} ms, worst ${sorted[sorted.length - 1]} ms over ${sorted.length}\n`,
+      `profile stored -> Ready: median ${sorted[Math.floor(sorted.length / 2)]} ms, worst ${sorted[sorted.length - 1]} ms over ${sorted.length}\n`,
     );
   }
 });
@@ -105,8 +105,10 @@ async function readyWith(ns: string, name: string, reason: string, generation?: 
 describe('profile reconcile', () => {
   it('create → owned policies present and Ready=True', async () => {
     const ns = await namespace('create');
-    const started = Date.now();
     const created = await createProfile(shop(ns));
+    // Measured from the API server's acceptance: a fresh API server's first custom-resource write
+    // alone takes ~2 s, which is not the operator's latency.
+    const started = Date.now();
     const p = await readyWith(ns, 'shop', 'Reconciled', created.metadata.generation);
     latencies.push(Date.now() - started);
     expect(p.status?.conditions?.[0]).toMatchObject({
@@ -276,8 +278,8 @@ describe.each(SCENARIOS)('reachability of $example read back from the API server
     const ns = await namespace(scenario.example);
     const example = loadExample(scenario.example) as unknown as Profile;
     example.metadata.namespace = ns;
-    const started = Date.now();
     await createProfile(example);
+    const started = Date.now();
     await readyWith(ns, example.metadata.name, 'Reconciled');
     latencies.push(Date.now() - started);
     // Read the stored objects back and evaluate them in the scenario's world (namespace renamed).
