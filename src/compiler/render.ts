@@ -48,13 +48,17 @@ interface Effective {
 /** Validates and renders one profile (any value: a total function, it never throws). */
 export function renderProfile(input: unknown, options: RenderOptions = {}): RenderResult {
   const validation = validateProfile(input);
-  const meta = (input as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  const raw = input as {
+    metadata?: { name?: unknown; namespace?: unknown };
+    spec?: { mode?: unknown };
+  } | null;
+  const meta = raw?.metadata;
   const fallbackNamespace = options.defaultNamespace ?? 'default';
   if (!validation.ok) {
     return {
       namespace: typeof meta?.namespace === 'string' ? meta.namespace : fallbackNamespace,
       name: typeof meta?.name === 'string' ? meta.name : '',
-      mode: 'Enforce',
+      mode: raw?.spec?.mode === 'Audit' ? 'Audit' : 'Enforce', // what was asked, even when invalid
       policies: [],
       diagnostics: validation.diagnostics,
     };

@@ -333,6 +333,13 @@ describe('validation', () => {
     ]);
   });
 
+  it('reports the requested mode of an invalid profile', () => {
+    const profile = valid();
+    profile.spec.mode = 'Audit';
+    profile.spec.components = [];
+    expect(renderProfile(profile)).toMatchObject({ mode: 'Audit', policies: [] });
+  });
+
   it('never throws and renders nothing for arbitrary junk', () => {
     for (const junk of [
       null,
