@@ -7,9 +7,13 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 IMG ?= apptrust-operator:dev
 CLUSTER_DIR := $(CURDIR)/.cache/cluster
+# helm and a pinned kubectl for the manifest tests and deploy targets (test/cluster/fetch-tools.sh).
+export APPTRUST_TOOLS_DIR ?= $(HOME)/.cache/apptrust/tools-kubectl-v35-2.2.2
+KUBECTL ?= $(shell command -v kubectl || echo $(APPTRUST_TOOLS_DIR)/kubectl)
+DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install docker-build bench
+	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -34,17 +38,21 @@ lint: typecheck ## Type-check and lint (Biome)
 fmt: deps ## Format and apply safe lint fixes
 	biome check --write .
 
-manifests: build ## Regenerate crds/ from the zod schema
+manifests: build ## Regenerate crds/ (zod schema) and the RBAC (src/kube/rbac.ts)
 	node dist/api/v1alpha1/generate-crd.js crds/apptrust.dev_apptrustprofiles.yaml
+	node dist/kube/generate-rbac.js config/rbac/role.yaml config/helm/apptrust-operator/templates/role.yaml
 
 control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and etcd
 	test/cluster/build.sh
 
-test: build control-plane ## Unit + integration tests (starts a local control plane)
+tools: ## Fetch helm and kubectl for the manifest tests (cached; skipped tests say when absent)
+	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
+
+test: build control-plane tools ## Unit + integration tests (starts a local control plane)
 	mkdir -p test-results
 	$(JEST) --runInBand --json --outputFile=test-results/jest.json
 
-test-unit: build ## Unit tests only (no cluster)
+test-unit: build tools ## Unit tests only (no cluster)
 	$(JEST) --selectProjects unit
 
 test-integration: build control-plane ## Integration tests against a real API server
@@ -71,9 +79,24 @@ run: build ## Run the operator: current kubeconfig, or a local control plane whe
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds
 
+uninstall: ## Delete the CRD: every profile and, through owner references, its NetworkPolicies go too
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+deploy: ## Deploy CRD, RBAC and the operator (image IMG=name:tag) with server-side apply
+	@mkdir -p $(DEPLOY_DIR)
+	@img='$(IMG)'; tag="$${img##*:}"; case "$$tag" in */*|"$$img") echo "IMG must be NAME:TAG, got $$img" >&2; exit 2;; esac; \
+	printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../config/default\nimages:\n  - name: apptrust-operator\n    newName: %s\n    newTag: %s\n' \
+	  "$${img%:*}" "$$tag" > $(DEPLOY_DIR)/kustomization.yaml
+	$(KUBECTL) apply --server-side --field-manager=apptrust-deploy -k $(DEPLOY_DIR)
+
+undeploy: ## Remove the operator; the CRD, profiles and their policies stay (see uninstall)
+	$(KUBECTL) delete --ignore-not-found -k config/operator
+
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t $(IMG) .
 
+e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
+	test/e2e/kind.sh
 
 bench: build ## Benchmark: compile 1,000 profiles (prints numbers, writes bench-results/render.json)
 	node dist/bench/render-bench.js

@@ -187,6 +187,8 @@ async function startProcesses(dir: string, options: StartOptions): Promise<Runni
     `--service-account-signing-key-file=${certs.saKey}`,
     '--authorization-mode=RBAC',
     '--disable-admission-plugins=ServiceAccount',
+    // Owner references are checked the strict way (as on OpenShift): blockOwnerDeletion needs RBAC.
+    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
     '--v=1',

@@ -1,13 +1,12 @@
 // The generated CRD against the real API server: it installs, is Established, publishes its
 // field descriptions (what `kubectl explain` reads), and admission enforces the contract.
 
-import { API_VERSION } from '../../src/api/v1alpha1/index.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { crd, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
-import { loadExample } from '../helpers/examples.js';
 import { frontendBackendProfile } from '../helpers/profiles.js';
+import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 
 let rest: KubeRest;
@@ -65,7 +64,7 @@ describe('AppTrustProfile CRD on a real API server', () => {
   });
 
   it.each(SCENARIOS.map((s) => s.example))('accepts the example %s', async (example) => {
-    const body = loadExample(example) as ReturnType<typeof base>;
+    const body = loadSample(example) as ReturnType<typeof base>;
     body.metadata = { ...body.metadata, namespace: ns };
     expect(await create(body)).toBeUndefined();
   });

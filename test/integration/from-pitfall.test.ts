@@ -5,7 +5,7 @@ import { renderProfile } from '../../src/compiler/index.js';
 import { networkPolicy } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
-import { loadExample } from '../helpers/examples.js';
+import { loadSample } from '../helpers/samples.js';
 
 let rest: KubeRest;
 let ns: string;
@@ -21,7 +21,7 @@ interface StoredPolicy {
 }
 
 it('server-side applied policies keep ingress[].from intact', async () => {
-  const example = loadExample('frontend-backend') as { metadata: Record<string, unknown> };
+  const example = loadSample('frontend-backend') as { metadata: Record<string, unknown> };
   example.metadata.namespace = ns;
   const { policies, diagnostics } = renderProfile(example);
   expect(diagnostics).toEqual([]);

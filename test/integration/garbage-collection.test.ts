@@ -5,7 +5,7 @@ import { isNotFound } from '../../src/kube/errors.js';
 import { networkPolicy, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
-import { loadExample } from '../helpers/examples.js';
+import { loadSample } from '../helpers/samples.js';
 
 let rest: KubeRest;
 let ns: string;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => deleteNamespace(rest, ns));
 
 it('deletes owned policies after their profile is deleted', async () => {
-  const example = loadExample('healthcare') as { metadata: Record<string, unknown> };
+  const example = loadSample('healthcare') as { metadata: Record<string, unknown> };
   example.metadata.namespace = ns;
   const created = await rest.request<{ metadata: { uid: string } }>({
     method: 'POST',

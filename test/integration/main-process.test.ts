@@ -1,16 +1,14 @@
 // The operator as a process (node dist/main.js): probes, metrics, leader election and a graceful
 // SIGTERM that finishes in-flight work, releases the lease and exits 0.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { lease } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { buildDist, type OperatorProcess, startOperatorProcess } from '../helpers/process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let rest: KubeRest;
 let ns: string;
-let child: ChildProcess | undefined;
+let operator: OperatorProcess | undefined;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -31,21 +29,19 @@ async function get(url: string): Promise<{ status: number; body: string } | unde
 }
 
 beforeAll(async () => {
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT });
+  buildDist();
   rest = testRest();
   ns = await createNamespace(rest, 'process');
 });
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  operator?.child.kill('SIGKILL');
   await deleteNamespace(rest, ns);
 });
 
 it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () => {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
-  child = spawn(
-    process.execPath,
+  operator = startOperatorProcess(
     [
-      join(ROOT, 'dist', 'main.js'),
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${probePort}`,
       `--lease-namespace=${ns}`,
@@ -53,15 +49,9 @@ it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () =>
       '--baseline=false',
       '--log-level=info',
     ],
-    {
-      env: { ...process.env, KUBECONFIG: process.env.APPTRUST_TEST_KUBECONFIG },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { KUBECONFIG: process.env.APPTRUST_TEST_KUBECONFIG },
   );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+  const { child, output, exited } = operator;
 
   expect((await eventually('/healthz', () => get(`http://127.0.0.1:${probePort}/healthz`)))?.status).toBe(
     200,
@@ -78,14 +68,15 @@ it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () =>
   const metrics = await get(`http://127.0.0.1:${metricsPort}/metrics`);
   expect(metrics?.body).toContain('workqueue_depth');
   expect(metrics?.body).toContain('leader_election_master_status{name="apptrust-operator"} 1');
-  const logLine = JSON.parse(output.split('\n').find((l) => l.includes('"starting"')) ?? '{}') as Record<
-    string,
-    unknown
-  >;
+  const logLine = JSON.parse(
+    output()
+      .split('\n')
+      .find((l) => l.includes('"starting"')) ?? '{}',
+  ) as Record<string, unknown>;
   expect(logLine).toMatchObject({ msg: 'starting', level: 30 });
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(await leaseHolder()).toBe(''); // released: a successor need not wait for expiry
-  expect(output).toContain('"msg":"stopped"');
+  expect(output()).toContain('"msg":"stopped"');
 });

@@ -7,8 +7,8 @@ import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kub
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { isAllowed } from '../helpers/evaluator.js';
-import { loadExample } from '../helpers/examples.js';
 import { startTestOperator } from '../helpers/operator.js';
+import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 
 interface Profile {
@@ -276,7 +276,7 @@ describe('profile reconcile', () => {
 describe.each(SCENARIOS)('reachability of $example read back from the API server', (scenario) => {
   it('matches the expected matrix', async () => {
     const ns = await namespace(scenario.example);
-    const example = loadExample(scenario.example) as unknown as Profile;
+    const example = loadSample(scenario.example) as unknown as Profile;
     example.metadata.namespace = ns;
     await createProfile(example);
     const started = Date.now();

@@ -25,8 +25,8 @@ spec:
 `;
 
 describe('apptrust CLI', () => {
-  it('renders the examples directory as multi-document YAML sorted by namespace then name', () => {
-    const r = apptrust(['render', '-f', 'examples/']);
+  it('renders the samples directory as multi-document YAML sorted by namespace then name', () => {
+    const r = apptrust(['render', '-f', 'config/samples/']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const docs = parseAllDocuments(r.stdout).map(
       (d) => d.toJS() as { kind: string; metadata: { namespace: string; name: string } },
@@ -49,7 +49,9 @@ describe('apptrust CLI', () => {
   });
 
   it('is byte-stable across runs', () => {
-    expect(apptrust(['render', '-f', 'examples']).stdout).toBe(apptrust(['render', '-f', 'examples']).stdout);
+    expect(apptrust(['render', '-f', 'config/samples']).stdout).toBe(
+      apptrust(['render', '-f', 'config/samples']).stdout,
+    );
   });
 
   it('rejects invalid input with FILE: NS/NAME: FIELD: message, exit 1 and nothing on stdout', () => {
@@ -66,7 +68,7 @@ describe('apptrust CLI', () => {
   });
 
   it('validate prints nothing on success and the same problems on failure', () => {
-    expect(apptrust(['validate', '-f', 'examples'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(apptrust(['validate', '-f', 'config/samples'])).toEqual({ code: 0, stdout: '', stderr: '' });
     const r = apptrust(['validate', '-f', '-'], profile('x').replace('name: web', 'name: Web'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('<stdin>: default/x: spec.components[0].name:');

@@ -4,13 +4,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderProfile } from '../../../src/compiler/index.js';
-import { loadExample } from '../../helpers/examples.js';
+import { loadSample } from '../../helpers/samples.js';
 import { SCENARIOS } from '../../helpers/scenarios.js';
 
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
 it.each(SCENARIOS.map((s) => s.example))('%s renders its golden output byte for byte', (example) => {
-  const text = renderProfile(loadExample(example))
+  const text = renderProfile(loadSample(example))
     .policies.map((p) => `---\n${stringify(p, { lineWidth: 0 })}`)
     .join('');
   const file = join(GOLDEN_DIR, `${example}.yaml`);

@@ -1,10 +1,10 @@
 import { renderProfile } from '../../../src/compiler/index.js';
 import { isAllowed } from '../../helpers/evaluator.js';
-import { loadExample } from '../../helpers/examples.js';
+import { loadSample } from '../../helpers/samples.js';
 import { SCENARIOS } from '../../helpers/scenarios.js';
 
 describe.each(SCENARIOS)('classic scenario $example', (scenario) => {
-  const result = renderProfile(loadExample(scenario.example));
+  const result = renderProfile(loadSample(scenario.example));
 
   it('renders without problems', () => {
     expect(result.diagnostics).toEqual([]);

@@ -1,4 +1,3 @@
-import { API_VERSION } from '../../../src/api/v1alpha1/index.js';
 import { renderProfile, validateProfile } from '../../../src/compiler/index.js';
 import { frontendBackendProfile } from '../../helpers/profiles.js';
 

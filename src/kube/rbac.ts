@@ -1,0 +1,42 @@
+// The RBAC the operator needs, stated next to the code that needs it: every verb here is a request
+// the kube/ layer issues, and nothing else (`make manifests` writes config/rbac/role.yaml and the
+// Helm chart's copy from this list; the ServiceAccount integration test fails when one is missing).
+import { GROUP, PLURAL } from '../api/v1alpha1/index.js';
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Cluster-wide: profiles and policies live in every namespace; the baseline watches all namespaces. */
+export const CLUSTER_RULES: PolicyRule[] = [
+  // Informer (list + watch); the status subresource is written with server-side apply (PATCH).
+  { apiGroups: [GROUP], resources: [PLURAL], verbs: ['list', 'watch'] },
+  { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch'] },
+  // Owner references with blockOwnerDeletion need update on the owner's finalizers where the
+  // OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift, our test control plane).
+  // There is no finalizers endpoint on a custom resource: this grants nothing else.
+  { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
+  // Informer; create is POST (never adopts a foreign policy); drift repair is a full PUT (update),
+  // because server-side apply cannot remove fields another manager added; prune is DELETE.
+  // get: a POST onto an existing name answers AlreadyExists only to a caller that may get it (else
+  // Forbidden, to hide existence), and AlreadyExists is how a foreign policy becomes a Conflict.
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['networkpolicies'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+  },
+  // The baseline reconciler's informer.
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+  // Events are deduplicated in memory and only ever created.
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+];
+
+/** In the operator's own namespace only: the leader election Lease. */
+export const LEADER_ELECTION_RULES: PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+export const OPERATOR_NAME = 'apptrust-operator';
+export const LEADER_ELECTION_ROLE = `${OPERATOR_NAME}-leader-election`;

@@ -1,0 +1,291 @@
+// The deploy manifests against the real API server: `config/default` applied server-side the way
+// `make deploy` does, then the operator process runs with the Deployment's own flags under the
+// ServiceAccount's identity (a TokenRequest token). The full reconcile must work with exactly that
+// RBAC, and the identity must be refused everything outside it. The test control plane enables
+// OwnerReferencesPermissionEnforcement, so owner references are checked the strict way too.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { API_VERSION } from '../../src/api/v1alpha1/index.js';
+import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
+import { KubeApiError } from '../../src/kube/errors.js';
+import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
+import { KubeRest } from '../../src/kube/rest.js';
+import {
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  testKubeConfig,
+  testRest,
+} from '../helpers/cluster.js';
+import { buildDist, type OperatorProcess, ROOT, startOperatorProcess } from '../helpers/process.js';
+import { frontendBackendProfile } from '../helpers/profiles.js';
+import { findTool, runTool } from '../helpers/tools.js';
+
+const SYSTEM = 'apptrust-system';
+const SERVICE_ACCOUNT = 'apptrust-operator';
+const kubectl = findTool('kubectl');
+if (!kubectl) console.warn('kubectl not found: the deploy manifest test is skipped (run `make tools`)');
+
+interface Stored {
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number };
+  spec?: Record<string, unknown>;
+  status?: { conditions?: Array<{ type: string; status: string; reason: string }> };
+}
+
+let admin: KubeRest;
+let operatorRest: KubeRest;
+let tmp: string;
+let operator: OperatorProcess | undefined;
+const namespacesToDelete: string[] = [];
+
+/** The Deployment's container args, as rendered from config/default. */
+function deploymentArgs(rendered: string): string[] {
+  const deployment = parseAllDocuments(rendered)
+    .map(
+      (d) =>
+        d.toJS() as { kind: string; spec: { template: { spec: { containers: Array<{ args: string[] }> } } } },
+    )
+    .find((o) => o?.kind === 'Deployment');
+  return deployment?.spec.template.spec.containers[0]?.args ?? [];
+}
+
+/** A kubeconfig for the ServiceAccount: the test cluster's server and CA, a TokenRequest token. */
+async function serviceAccountKubeConfig(): Promise<KubeConfig> {
+  const response = await admin.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${SYSTEM}/serviceaccounts/${SERVICE_ACCOUNT}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  const cluster = testKubeConfig().getCurrentCluster();
+  if (!cluster) throw new Error('the test kubeconfig has no current cluster');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: SERVICE_ACCOUNT, token: response.status.token }],
+    contexts: [{ name: 'operator', cluster: cluster.name, user: SERVICE_ACCOUNT }],
+    currentContext: 'operator',
+  });
+  return kc;
+}
+
+async function forbidden(request: Promise<unknown>): Promise<string> {
+  try {
+    await request;
+    return 'allowed';
+  } catch (error) {
+    return error instanceof KubeApiError ? error.reason : String(error);
+  }
+}
+
+const describeWithKubectl = kubectl ? describe : describe.skip;
+
+describeWithKubectl('config/default deployed and run as the operator ServiceAccount', () => {
+  let args: string[] = [];
+
+  beforeAll(async () => {
+    buildDist();
+    admin = testRest();
+    tmp = mkdtempSync(join(tmpdir(), 'apptrust-rbac-'));
+    const adminKubeconfig = process.env.APPTRUST_TEST_KUBECONFIG as string;
+    // What `make deploy` runs (without the image override: nothing schedules pods here).
+    runTool(kubectl as string, [
+      '--kubeconfig',
+      adminKubeconfig,
+      'apply',
+      '--server-side',
+      '--field-manager=apptrust-deploy',
+      '-k',
+      join(ROOT, 'config', 'default'),
+    ]);
+    args = deploymentArgs(runTool(kubectl as string, ['kustomize', join(ROOT, 'config', 'default')]));
+    const kc = await serviceAccountKubeConfig();
+    operatorRest = new KubeRest(kc);
+    const kubeconfigFile = join(tmp, 'operator.kubeconfig');
+    writeFileSync(kubeconfigFile, kc.exportConfig());
+    chmodSync(kubeconfigFile, 0o600);
+    operator = startOperatorProcess(
+      [
+        ...args,
+        // Not the Deployment's ports (other tests may hold them); its own Lease name so a lease left
+        // by another test cannot delay it.
+        '--metrics-bind-address=0',
+        '--health-probe-bind-address=0',
+        '--lease-name=apptrust-operator-rbac-test',
+        '--log-level=info',
+      ],
+      { KUBECONFIG: kubeconfigFile, POD_NAMESPACE: SYSTEM },
+    );
+  });
+
+  afterAll(async () => {
+    operator?.child.kill('SIGTERM');
+    await operator?.exited;
+    for (const ns of namespacesToDelete) await deleteNamespace(admin, ns);
+    // Nothing schedules pods on the local control plane; on a real cluster do not leave a
+    // Deployment of an image that may not exist.
+    await admin
+      .delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`)
+      .catch(() => undefined);
+    operatorRest?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the process runs the Deployment flags as system:serviceaccount:apptrust-system:apptrust-operator', async () => {
+    expect(args).toContain('--leader-elect=true');
+    const review = await operatorRest.request<{
+      status: { userInfo: { username: string; groups: string[] } };
+    }>({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${SYSTEM}:${SERVICE_ACCOUNT}`);
+    expect(review.status.userInfo.groups).not.toContain('system:masters');
+    await eventually('the operator to take its Lease', async () => {
+      const lease = await admin
+        .get<{ spec: { holderIdentity?: string } }>(
+          `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/apptrust-operator-rbac-test`,
+        )
+        .catch(() => undefined);
+      return lease?.spec.holderIdentity ? true : undefined;
+    });
+  });
+
+  it('reconciles fully with that RBAC: baseline, policies with owner references, status, drift, prune, events', async () => {
+    const ns = await createNamespace(admin, 'rbac');
+    namespacesToDelete.push(ns);
+    await eventually('the baseline policy', () =>
+      admin.get(networkPolicy(ns, BASELINE_POLICY_NAME)).catch(() => undefined),
+    );
+
+    const body = frontendBackendProfile('shop', ns);
+    await admin.request({ method: 'POST', path: profiles(ns), body });
+    const ready = await eventually('Ready=True', async () => {
+      const p = await admin.get<Stored>(profile(ns, 'shop'));
+      return p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+    });
+    const frontend = await admin.get<Stored & { metadata: { ownerReferences: unknown[] } }>(
+      networkPolicy(ns, 'shop-frontend'),
+    );
+    expect(frontend.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'AppTrustProfile', uid: ready.metadata.uid, blockOwnerDeletion: true }),
+    ]);
+
+    // Drift: an edit by someone else is put back (update).
+    await admin.request({
+      method: 'PUT',
+      path: networkPolicy(ns, 'shop-frontend'),
+      body: { ...frontend, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+    });
+    await eventually('the drift to be repaired', async () => {
+      const p = await admin.get<Stored & { spec: { podSelector: { matchLabels?: unknown } } }>(
+        networkPolicy(ns, 'shop-frontend'),
+      );
+      return p.spec.podSelector.matchLabels ? true : undefined;
+    });
+
+    // Prune: a component that is gone takes its policy with it (delete).
+    const current = await admin.get<Stored>(profile(ns, 'shop'));
+    await admin.request({
+      method: 'PUT',
+      path: profile(ns, 'shop'),
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'AppTrustProfile',
+        metadata: current.metadata,
+        spec: { components: [{ name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } }] },
+      },
+    });
+    await eventually('shop-backend to be pruned', async () => {
+      const names = (await admin.get<{ items: Stored[] }>(networkPolicies(ns))).items.map(
+        (p) => p.metadata.name,
+      );
+      return names.includes('shop-backend') ? undefined : names;
+    });
+
+    // Events: a Conflict with a foreign policy is reported (create on events.k8s.io).
+    await admin.request({
+      method: 'POST',
+      path: networkPolicies(ns),
+      body: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'other-frontend' },
+        spec: { podSelector: {} },
+      },
+    });
+    const other = frontendBackendProfile('other', ns);
+    await admin.request({ method: 'POST', path: profiles(ns), body: other });
+    await eventually('a Warning event for the conflict', async () => {
+      const events = await admin.get<{ items: Array<{ reason: string; regarding: { name: string } }> }>(
+        `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      );
+      return events.items.find((e) => e.reason === 'Conflict' && e.regarding.name === 'other')
+        ? true
+        : undefined;
+    });
+    expect(operator?.output()).not.toMatch(/forbidden/i);
+  });
+
+  it('the identity can read no Secret and write nothing outside its scope', async () => {
+    const ns = await createNamespace(admin, 'rbac-deny');
+    namespacesToDelete.push(ns);
+    const denied = {
+      'get a Secret': () => operatorRest.get(`/api/v1/namespaces/${ns}/secrets/anything`),
+      'list Secrets': () => operatorRest.get('/api/v1/secrets'),
+      'list Pods': () => operatorRest.get('/api/v1/pods'),
+      'create a ConfigMap': () =>
+        operatorRest.request({
+          method: 'POST',
+          path: `/api/v1/namespaces/${ns}/configmaps`,
+          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+        }),
+      'create a profile': () =>
+        operatorRest.request({
+          method: 'POST',
+          path: profiles(ns),
+          body: frontendBackendProfile('sneaky', ns),
+        }),
+      'label a namespace': () =>
+        operatorRest.apply(
+          `/api/v1/namespaces/${ns}`,
+          {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: ns, labels: { 'apptrust.dev/baseline': 'disabled' } },
+          },
+          'intruder',
+        ),
+      'take a Lease outside its namespace': () =>
+        operatorRest.request({
+          method: 'POST',
+          path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' } },
+        }),
+      'grant itself more': () =>
+        operatorRest.request({
+          method: 'POST',
+          path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+          body: {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name: 'apptrust-escalation' },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+            subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: SYSTEM }],
+          },
+        }),
+      'delete a namespace': () => operatorRest.delete(`/api/v1/namespaces/${ns}`),
+      'read its own Deployment': () =>
+        operatorRest.get(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`),
+    };
+    const outcomes: Record<string, string> = {};
+    for (const [what, request] of Object.entries(denied)) outcomes[what] = await forbidden(request());
+    expect(outcomes).toEqual(Object.fromEntries(Object.keys(denied).map((k) => [k, 'Forbidden'])));
+    // The control: what it needs is allowed with the same client.
+    expect(await forbidden(operatorRest.get(networkPolicies()))).toBe('allowed');
+    expect(await forbidden(operatorRest.get(profiles()))).toBe('allowed');
+  });
+});

@@ -1,0 +1,206 @@
+// The deploy manifests as users apply them: `kubectl kustomize config/default` (and samples,
+// argocd), the generated RBAC, and the Helm chart rendering the same objects.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { PLURAL } from '../../../src/api/v1alpha1/index.js';
+import { validateProfile } from '../../../src/compiler/index.js';
+import { parseOptions } from '../../../src/config.js';
+import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
+import { findTool, runTool } from '../../helpers/tools.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const CHART = join(ROOT, 'config', 'helm', 'apptrust-operator');
+const kubectl = findTool('kubectl');
+const helm = findTool('helm');
+if (!kubectl) console.warn('kubectl not found: the kustomize tests are skipped (run `make tools`)');
+if (!helm) console.warn('helm not found: the Helm chart tests are skipped (run `make tools`)');
+const withKubectl = kubectl ? describe : describe.skip;
+const withHelm = kubectl && helm ? describe : describe.skip;
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML
+type Manifest = Record<string, any>;
+const parseAll = (text: string): Manifest[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
+const kustomize = (dir: string) =>
+  parseAll(runTool(kubectl as string, ['kustomize', join(ROOT, 'config', dir)]));
+const keyOf = (m: Manifest) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+const byKind = (objects: Manifest[], kind: string) => objects.filter((o) => o.kind === kind);
+
+describe('generated RBAC', () => {
+  it('config/rbac/role.yaml and the chart template are what `make manifests` writes', () => {
+    expect(readFileSync(join(ROOT, 'config', 'rbac', 'role.yaml'), 'utf8')).toBe(rbacYaml());
+    expect(readFileSync(join(CHART, 'templates', 'role.yaml'), 'utf8')).toBe(helmRbacYaml());
+  });
+});
+
+withKubectl('config/default (kubectl kustomize)', () => {
+  const objects = kustomize('default');
+
+  it('renders exactly the namespace, CRD, RBAC and Deployment', () => {
+    expect(objects.map(keyOf).sort()).toEqual(
+      [
+        'ClusterRole//apptrust-operator',
+        'ClusterRoleBinding//apptrust-operator',
+        `CustomResourceDefinition//${PLURAL}.apptrust.dev`,
+        'Deployment/apptrust-system/apptrust-operator',
+        'Namespace//apptrust-system',
+        'Role/apptrust-system/apptrust-operator-leader-election',
+        'RoleBinding/apptrust-system/apptrust-operator-leader-election',
+        'ServiceAccount/apptrust-system/apptrust-operator',
+      ].sort(),
+    );
+  });
+
+  it('grants nothing on Secrets, Pods or any other resource, and no wildcard', () => {
+    const rules = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].flatMap((r) => r.rules);
+    const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
+    expect(resources).toEqual(
+      [
+        'apptrustprofiles',
+        'apptrustprofiles/finalizers',
+        'apptrustprofiles/status',
+        'events',
+        'leases',
+        'namespaces',
+        'networkpolicies',
+      ].sort(),
+    );
+    for (const rule of rules) {
+      expect(rule.verbs).not.toContain('*');
+      expect(rule.apiGroups).not.toContain('*');
+      expect(rule.resourceNames).toBeUndefined();
+    }
+    // Leases only in the operator's namespace: a Role, never the ClusterRole.
+    expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
+  });
+
+  it('binds the roles to the operator ServiceAccount in apptrust-system', () => {
+    for (const binding of [...byKind(objects, 'ClusterRoleBinding'), ...byKind(objects, 'RoleBinding')])
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'apptrust-operator', namespace: 'apptrust-system' },
+      ]);
+  });
+
+  it('runs two hardened replicas with leader election and probes, with flags the operator accepts', () => {
+    const [deployment] = byKind(objects, 'Deployment') as [Manifest];
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers as [Manifest];
+    expect(deployment.spec.replicas).toBe(2);
+    expect(pod.serviceAccountName).toBe('apptrust-operator');
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits.memory).toBeDefined();
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'probes' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'probes' });
+    const options = parseOptions(container.args, { POD_NAMESPACE: 'apptrust-system' });
+    expect(options).toMatchObject({
+      leaderElect: true,
+      operatorNamespace: 'apptrust-system',
+      leaseNamespace: 'apptrust-system',
+      probeAddress: ':8081',
+      metricsAddress: ':8080',
+    });
+    expect(container.env).toContainEqual({
+      name: 'POD_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+  });
+
+  it('keeps the spec of profiles free of API server defaults (GitOps: live spec = Git)', () => {
+    const [crd] = byKind(objects, 'CustomResourceDefinition') as [Manifest];
+    for (const version of crd.spec.versions)
+      expect(JSON.stringify(version.schema.openAPIV3Schema.properties.spec)).not.toMatch(/"default":/);
+  });
+
+  it('config/samples holds the classic scenarios, each a valid profile in a namespace it creates', () => {
+    const samples = kustomize('samples');
+    const profiles = samples.filter((o) => o.kind === 'AppTrustProfile');
+    const namespaces = new Set(byKind(samples, 'Namespace').map((n) => n.metadata.name));
+    expect(profiles.map((p) => p.metadata.name).sort()).toEqual(
+      ['clinic', 'exporter', 'lockdown', 'payments', 'shop'].sort(),
+    );
+    for (const profile of profiles) {
+      expect(validateProfile(profile).ok).toBe(true);
+      expect(namespaces.has(profile.metadata.namespace)).toBe(true);
+    }
+  });
+
+  it('config/argocd adds only the health check key to argocd-cm', () => {
+    const [configMap, ...rest] = kustomize('argocd');
+    expect(rest).toEqual([]);
+    expect(configMap?.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
+    expect(Object.keys(configMap?.data)).toEqual([
+      'resource.customizations.health.apptrust.dev_AppTrustProfile',
+    ]);
+  });
+});
+
+withHelm('Helm chart config/helm/apptrust-operator', () => {
+  const template = (...set: string[]) =>
+    parseAll(
+      runTool(helm as string, [
+        'template',
+        'apptrust-operator',
+        CHART,
+        '--namespace',
+        'apptrust-system',
+        '--include-crds',
+        ...set.flatMap((s) => ['--set', s]),
+      ]),
+    );
+  // Helm's own bookkeeping labels are the only difference allowed.
+  const withoutHelmLabels = (m: Manifest): Manifest => {
+    const copy = structuredClone(m);
+    delete copy.metadata.labels?.['helm.sh/chart'];
+    delete copy.metadata.labels?.['app.kubernetes.io/managed-by'];
+    return copy;
+  };
+  const sorted = (objects: Manifest[]) => [...objects].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+
+  it('passes helm lint', () => {
+    expect(runTool(helm as string, ['lint', CHART])).toContain('0 chart(s) failed');
+  });
+
+  it('renders the objects of config/default with its default values (the namespace comes from Helm)', () => {
+    const fromKustomize = kustomize('default').filter((o) => o.kind !== 'Namespace');
+    expect(sorted(template().map(withoutHelmLabels))).toEqual(sorted(fromKustomize));
+  });
+
+  it('turns values for image, replicas, resources, baseline and watched namespaces into the Deployment', () => {
+    const [deployment] = byKind(
+      template(
+        'image.repository=team/apptrust',
+        'image.tag=v9',
+        'replicaCount=3',
+        'resources.limits.memory=1Gi',
+        'baseline.exclude={legacy,sandbox}',
+        'baseline.allowDNS=true',
+        'watchNamespaces={shop,payments}',
+      ),
+      'Deployment',
+    ) as [Manifest];
+    const [container] = deployment.spec.template.spec.containers as [Manifest];
+    expect(deployment.spec.replicas).toBe(3);
+    expect(container.image).toBe('team/apptrust:v9');
+    expect(container.resources.limits.memory).toBe('1Gi');
+    expect(parseOptions(container.args, {})).toMatchObject({
+      baseline: true,
+      baselineExclude: ['legacy', 'sandbox'],
+      baselineAllowDNS: true,
+      watchNamespaces: ['shop', 'payments'],
+    });
+    const disabled = byKind(template('baseline.enabled=false'), 'Deployment')[0] as Manifest;
+    expect(parseOptions(disabled.spec.template.spec.containers[0].args, {}).baseline).toBe(false);
+  });
+});
