@@ -25,5 +25,7 @@ export default {
       globalSetup: '<rootDir>/dist-test/test/cluster/global-setup.js',
       globalTeardown: '<rootDir>/dist-test/test/cluster/global-teardown.js',
     },
+    // Needs a kind cluster with the operator deployed (make e2e-kind); skipped without one.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

@@ -21,7 +21,12 @@ try {
 
 const log = pino({ level: options.logLevel, base: { component: 'apptrust-operator' } });
 const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault(); // in-cluster service account, else KUBECONFIG / ~/.kube/config
+try {
+  kubeConfig.loadFromDefault(); // in-cluster service account, else KUBECONFIG / ~/.kube/config
+} catch (error) {
+  process.stderr.write(`apptrust-operator: cannot load the kubeconfig: ${(error as Error).message}\n`);
+  process.exit(2);
+}
 
 const operator = new Operator(kubeConfig, options, log, {
   onLostLeadership: () => {

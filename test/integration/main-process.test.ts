@@ -80,3 +80,9 @@ it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () =>
   expect(await leaseHolder()).toBe(''); // released: a successor need not wait for expiry
   expect(output()).toContain('"msg":"stopped"');
 });
+
+it('exits 2 with a clear message when the kubeconfig cannot be read', async () => {
+  const broken = startOperatorProcess([], { KUBECONFIG: '/nonexistent/kubeconfig' });
+  expect(await broken.exited).toBe(2);
+  expect(broken.output()).toContain('apptrust-operator: cannot load the kubeconfig: ENOENT');
+});
