@@ -173,6 +173,107 @@ describe('profile reconcile', () => {
     );
   });
 
+  it('a write the API server refuses: ApplyFailed, a Warning event, the enforced policies untouched', async () => {
+    // A real refusal: a ValidatingAdmissionPolicy that denies NetworkPolicy writes in namespaces
+    // labelled frozen (what a cluster policy engine or a quota might do).
+    const name = `apptrust-test-freeze-${Date.now().toString(36)}`;
+    const admission = '/apis/admissionregistration.k8s.io/v1';
+    await rest.request({
+      method: 'POST',
+      path: `${admission}/validatingadmissionpolicies`,
+      body: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: ['networking.k8s.io'],
+                apiVersions: ['v1'],
+                operations: ['CREATE', 'UPDATE'],
+                resources: ['networkpolicies'],
+              },
+            ],
+          },
+          validations: [{ expression: 'false', message: 'network policies are frozen here' }],
+        },
+      },
+    });
+    await rest.request({
+      method: 'POST',
+      path: `${admission}/validatingadmissionpolicybindings`,
+      body: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name },
+        spec: {
+          policyName: name,
+          validationActions: ['Deny'],
+          matchResources: { namespaceSelector: { matchLabels: { [name]: 'frozen' } } },
+        },
+      },
+    });
+    try {
+      const ns = await namespace('refused');
+      await createProfile(shop(ns));
+      await readyWith(ns, 'shop', 'Reconciled');
+      const before = await listPolicies(ns);
+      await rest.apply(
+        `/api/v1/namespaces/${ns}`,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [name]: 'frozen' } } },
+        'apptrust-test',
+      );
+      const spec = shop(ns).spec;
+      spec.allow = [
+        { from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 9090 }] },
+      ];
+      // The admission policy takes a moment to become active: keep changing the spec until refused.
+      const p = await eventually(
+        'ApplyFailed',
+        async () => {
+          const current = await readProfile(ns, 'shop');
+          const updated = await updateSpec(ns, 'shop', {
+            ...spec,
+            allowDNS: current.spec.allowDNS === false,
+          });
+          return eventually(
+            'this generation to be refused',
+            async () => {
+              const seen = await readProfile(ns, 'shop');
+              const ready = seen.status?.conditions?.find((c) => c.type === 'Ready');
+              const fresh = seen.status?.observedGeneration === updated.metadata.generation;
+              return fresh && ready?.reason === 'ApplyFailed' ? seen : undefined;
+            },
+            2_000,
+          ).catch(() => undefined);
+        },
+        30_000,
+        0,
+      );
+      expect(p.status?.conditions?.[0]).toMatchObject({ status: 'False' });
+      expect(p.status?.conditions?.[0]?.message).toContain('network policies are frozen here');
+      const events = await rest.get<{
+        items: Array<{ type: string; reason: string; regarding: { name: string } }>;
+      }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+      expect(events.items).toContainEqual(
+        expect.objectContaining({
+          type: 'Warning',
+          reason: 'ApplyFailed',
+          regarding: expect.objectContaining({ name: 'shop' }),
+        }),
+      );
+      const after = await listPolicies(ns);
+      expect(after.map((x) => [x.metadata.name, x.metadata.resourceVersion])).toEqual(
+        before.map((x) => [x.metadata.name, x.metadata.resourceVersion]),
+      );
+    } finally {
+      await rest.delete(`${admission}/validatingadmissionpolicybindings/${name}`).catch(() => undefined);
+      await rest.delete(`${admission}/validatingadmissionpolicies/${name}`).catch(() => undefined);
+    }
+  });
+
   it('does not take over a foreign policy with the wanted name: Conflict', async () => {
     const ns = await namespace('conflict');
     const foreign = {
