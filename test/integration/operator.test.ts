@@ -178,42 +178,30 @@ describe('profile reconcile', () => {
     // labelled frozen (what a cluster policy engine or a quota might do).
     const name = `apptrust-test-freeze-${Date.now().toString(36)}`;
     const admission = '/apis/admissionregistration.k8s.io/v1';
-    await rest.request({
-      method: 'POST',
-      path: `${admission}/validatingadmissionpolicies`,
-      body: {
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind: 'ValidatingAdmissionPolicy',
-        metadata: { name },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [
-              {
-                apiGroups: ['networking.k8s.io'],
-                apiVersions: ['v1'],
-                operations: ['CREATE', 'UPDATE'],
-                resources: ['networkpolicies'],
-              },
-            ],
+    const create = (kind: string, spec: Record<string, unknown>) =>
+      rest.request({
+        method: 'POST',
+        path: `${admission}/${kind.toLowerCase()}s`,
+        body: { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name }, spec },
+      });
+    await create('ValidatingAdmissionPolicy', {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ['networking.k8s.io'],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['networkpolicies'],
           },
-          validations: [{ expression: 'false', message: 'network policies are frozen here' }],
-        },
+        ],
       },
+      validations: [{ expression: 'false', message: 'network policies are frozen here' }],
     });
-    await rest.request({
-      method: 'POST',
-      path: `${admission}/validatingadmissionpolicybindings`,
-      body: {
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind: 'ValidatingAdmissionPolicyBinding',
-        metadata: { name },
-        spec: {
-          policyName: name,
-          validationActions: ['Deny'],
-          matchResources: { namespaceSelector: { matchLabels: { [name]: 'frozen' } } },
-        },
-      },
+    await create('ValidatingAdmissionPolicyBinding', {
+      policyName: name,
+      validationActions: ['Deny'],
+      matchResources: { namespaceSelector: { matchLabels: { [name]: 'frozen' } } },
     });
     try {
       const ns = await namespace('refused');
