@@ -69,6 +69,7 @@ export class Operator {
       store,
       profiles: this.profiles,
       policies: this.policies,
+      namespaces: this.namespaces,
       events,
       settings: options.compiler,
       log,

@@ -39,6 +39,7 @@ export interface ProfileReconcilerDeps {
   store: PolicyStore;
   profiles: Informer<ProfileObject>;
   policies: Informer<LivePolicy>;
+  namespaces: Informer<KubeObject>;
   events: EventRecorder;
   settings: CompilerSettings;
   log: Logger;
@@ -54,6 +55,9 @@ export class ProfileReconciler {
     const profile = this.deps.profiles.get(key);
     if (!profile || profile.metadata.deletionTimestamp) return undefined; // children go by garbage collection
     const { namespace } = splitKey(key);
+    // Everything in a namespace being deleted goes with it, and the API server refuses new content
+    // there: re-creating a policy the namespace controller just removed would only fail.
+    if (this.deps.namespaces.get(namespace)?.metadata.deletionTimestamp) return undefined;
     const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
     const owned = this.ownedPolicies(profile);
 
