@@ -14,6 +14,7 @@ import {
 import { namespace as namespacePath, networkPolicy, profile } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from '../helpers/cluster.js';
+import { CLIENT_PROGRAM, SERVER_PROGRAM } from '../helpers/probe-programs.js';
 import { loadSample } from '../helpers/samples.js';
 import { type Probe, SCENARIOS } from '../helpers/scenarios.js';
 import { EXISTING_NAMESPACE, type PodToStart, trafficPlan } from '../helpers/traffic-plan.js';
@@ -32,10 +33,6 @@ const FIELD_MANAGER = 'apptrust-e2e';
 
 let rest: KubeRest;
 
-const SERVER = `for (const port of process.argv.slice(1)) require('node:net').createServer((s) => s.end('ok')).listen(Number(port));`;
-const CLIENT = `const s = require('node:net').connect(Number(process.argv[2]), process.argv[1]);
-s.setTimeout(3000, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(2));`;
-
 function podManifest(start: PodToStart) {
   return {
     apiVersion: 'v1',
@@ -48,7 +45,7 @@ function podManifest(start: PodToStart) {
           name: 'probe',
           image: IMAGE,
           imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', SERVER, ...start.ports.map(String)],
+          command: ['node', '-e', SERVER_PROGRAM, ...start.ports.map(String)],
           // Ports below 1024 (80, 443) need root inside the container.
           securityContext: { runAsUser: 0 },
         },
@@ -115,7 +112,7 @@ async function connects(
       '--',
       'node',
       '-e',
-      CLIENT,
+      CLIENT_PROGRAM,
       ip,
       String(port),
     ]);
@@ -143,6 +140,21 @@ async function observe(
 const expected = (probes: Probe[]) =>
   probes.map((p) => `${p.from} -> ${p.to}:${p.port} ${p.allowed ? 'allowed' : 'blocked'}`);
 
+/** Waits until the observed traffic is the expectation (the CNI programs policies asynchronously). */
+async function untilObserved(
+  what: string,
+  probes: Probe[],
+  pods: Record<string, { namespace: string; name: string; ip: string }>,
+): Promise<void> {
+  const want = JSON.stringify(expected(probes));
+  await eventually(
+    what,
+    async () => (JSON.stringify(await observe(probes, pods)) === want ? true : undefined),
+    90_000,
+    2_000,
+  ).catch(async () => expect(await observe(probes, pods)).toEqual(expected(probes)));
+}
+
 describeOnCluster('kind: real traffic matches the intent', () => {
   beforeAll(() => {
     const kc = new KubeConfig();
@@ -160,12 +172,19 @@ describeOnCluster('kind: real traffic matches the intent', () => {
         await applyNamespace(ns, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
       const pods = await startPods(plan.pods);
       const sample = loadSample(scenario.example) as { metadata: { name: string; namespace: string } };
-      await rest.apply(profile(sample.metadata.namespace, sample.metadata.name), sample, FIELD_MANAGER);
+      const path = profile(sample.metadata.namespace, sample.metadata.name);
+      // Control: without the profile every probe connects, so the servers listen and a blocked
+      // probe later is the policy's doing.
+      await rest.delete(path).catch(() => undefined);
+      const open = plan.probes.map((p) => ({ ...p, allowed: true }));
+      await untilObserved('every probe to connect before the profile', open, pods);
+
+      await rest.apply(path, sample, FIELD_MANAGER);
       await eventually(
         `${scenario.example} Ready`,
         async () => {
           const p = await rest.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-            profile(sample.metadata.namespace, sample.metadata.name),
+            path,
           );
           return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
             ? true
@@ -173,16 +192,7 @@ describeOnCluster('kind: real traffic matches the intent', () => {
         },
         60_000,
       );
-      // The CNI programs policies asynchronously: wait until every probe agrees, then keep it.
-      await eventually(
-        'observed traffic to match the probes',
-        async () => {
-          const observed = await observe(plan.probes, pods);
-          return JSON.stringify(observed) === JSON.stringify(expected(plan.probes)) ? observed : undefined;
-        },
-        60_000,
-        2_000,
-      ).catch(async () => expect(await observe(plan.probes, pods)).toEqual(expected(plan.probes)));
+      await untilObserved('the traffic the profile declares', plan.probes, pods);
     });
   });
 
@@ -205,16 +215,16 @@ describeOnCluster('kind: real traffic matches the intent', () => {
       60_000,
     );
     const pods = await startPods([client, server]);
-    const probe = [{ from: 'client', to: 'server', port: 8080, allowed: false }];
-    expect(await observe(probe, pods)).toEqual(expected(probe));
+    await untilObserved(
+      'the baseline to block',
+      [{ from: 'client', to: 'server', port: 8080, allowed: false }],
+      pods,
+    );
     await applyNamespace(ns, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
-    const open = [{ from: 'client', to: 'server', port: 8080, allowed: true }];
-    await eventually(
+    await untilObserved(
       'traffic once the baseline is gone',
-      async () =>
-        JSON.stringify(await observe(open, pods)) === JSON.stringify(expected(open)) ? true : undefined,
-      60_000,
-      2_000,
+      [{ from: 'client', to: 'server', port: 8080, allowed: true }],
+      pods,
     );
     await rest.delete(namespacePath(ns));
   });
