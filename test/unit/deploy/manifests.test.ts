@@ -39,7 +39,7 @@ describe('generated RBAC', () => {
 withKubectl('config/default (kubectl kustomize)', () => {
   const objects = kustomize('default');
 
-  it('renders exactly the namespace, CRD, RBAC and Deployment', () => {
+  it('renders exactly the namespace, CRD, RBAC, Deployment and metrics Service', () => {
     expect(objects.map(keyOf).sort()).toEqual(
       [
         'ClusterRole//apptrust-operator',
@@ -49,6 +49,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'Namespace//apptrust-system',
         'Role/apptrust-system/apptrust-operator-leader-election',
         'RoleBinding/apptrust-system/apptrust-operator-leader-election',
+        'Service/apptrust-system/apptrust-operator-metrics',
         'ServiceAccount/apptrust-system/apptrust-operator',
       ].sort(),
     );
