@@ -2,6 +2,7 @@
 // with zod. Flags win over the environment.
 import { z } from 'zod';
 import type { CompilerSettings, PolicyPort, Protocol } from './compiler/index.js';
+import type { LeaderTimings } from './kube/leader.js';
 
 const list = z.string().transform((s) =>
   s
@@ -11,6 +12,15 @@ const list = z.string().transform((s) =>
 );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number) => z.coerce.number().int().min(min);
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+/** A duration as client-go flags take it ("15s", "500ms", "1m"), in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m)$/, 'want a duration such as 15s, 500ms or 1m')
+  .transform((text) => {
+    const [, amount, unit] = text.match(/^(\d+)(ms|s|m)$/) as RegExpMatchArray;
+    return Number(amount) * (UNIT_MS[unit as string] as number);
+  });
 
 const OPTIONS = {
   'watch-namespaces': [
@@ -34,6 +44,9 @@ const OPTIONS = {
     bool.default(true),
     'elect a leader with a coordination.k8s.io Lease; only the leader writes',
   ],
+  'leader-elect-lease-duration': [duration.prefault('15s'), 'how long a lease is valid without renewal'],
+  'leader-elect-renew-deadline': [duration.prefault('10s'), 'how long the leader keeps trying to renew'],
+  'leader-elect-retry-period': [duration.prefault('2s'), 'how often candidates try to acquire or renew'],
   'lease-name': [z.string().default('apptrust-operator'), 'name of the leader election Lease'],
   'lease-namespace': [z.string().optional(), 'namespace of the Lease (default: the operator namespace)'],
   'operator-namespace': [
@@ -60,6 +73,7 @@ export interface OperatorOptions {
   metricsAddress: string;
   probeAddress: string;
   leaderElect: boolean;
+  leaderTimings: LeaderTimings;
   leaseName: string;
   leaseNamespace: string;
   operatorNamespace: string;
@@ -92,6 +106,19 @@ function parseLabels(text: string): Record<string, string> {
       return [k.trim(), v.trim()];
     }),
   );
+}
+
+/** client-go's rule: lease duration > renew deadline > retry period x 1.2 (its jitter). */
+function leaderTimings(
+  leaseDurationMs: number,
+  renewDeadlineMs: number,
+  retryPeriodMs: number,
+): LeaderTimings {
+  if (leaseDurationMs <= renewDeadlineMs)
+    throw new Error('--leader-elect-lease-duration: must be longer than --leader-elect-renew-deadline');
+  if (renewDeadlineMs <= retryPeriodMs * 1.2)
+    throw new Error('--leader-elect-renew-deadline: must be longer than 1.2 x --leader-elect-retry-period');
+  return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 /** Parses argv and env; throws an Error naming the option on bad input. */
@@ -134,6 +161,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     metricsAddress: o['metrics-bind-address'],
     probeAddress: o['health-probe-bind-address'],
     leaderElect: o['leader-elect'],
+    leaderTimings: leaderTimings(
+      o['leader-elect-lease-duration'],
+      o['leader-elect-renew-deadline'],
+      o['leader-elect-retry-period'],
+    ),
     leaseName: o['lease-name'],
     leaseNamespace: o['lease-namespace'] ?? o['operator-namespace'],
     operatorNamespace: o['operator-namespace'],

@@ -8,7 +8,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compil
 import type { OperatorOptions } from '../config.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
-import { LeaderElector, type LeaderTimings } from '../kube/leader.js';
+import { LeaderElector } from '../kube/leader.js';
 import { type KubeObject, keyOf } from '../kube/objects.js';
 import { namespaces, networkPolicies, profiles } from '../kube/paths.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
@@ -21,7 +21,6 @@ import { type Outcome, WorkQueue } from './queue.js';
 export interface OperatorHooks {
   /** Called when leadership is lost: production exits the process (client-go semantics). */
   onLostLeadership?: () => void;
-  leaderTimings?: LeaderTimings;
   identity?: string;
   conflictRetryMs?: number;
 }
@@ -99,7 +98,7 @@ export class Operator {
         this.identity,
         log,
         { onStartedLeading: () => this.startControllers(), onStoppedLeading: () => this.lostLeadership() },
-        hooks.leaderTimings,
+        options.leaderTimings,
       );
     }
   }

@@ -1,10 +1,11 @@
 // The operator as a process (node dist/main.js): probes, metrics, leader election and a graceful
 // SIGTERM that finishes in-flight work, releases the lease and exits 0.
 import { createServer } from 'node:net';
-import { lease } from '../../src/kube/paths.js';
+import { lease, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { buildDist, type OperatorProcess, startOperatorProcess } from '../helpers/process.js';
+import { frontendBackendProfile } from '../helpers/profiles.js';
 
 let rest: KubeRest;
 let ns: string;
@@ -85,4 +86,59 @@ it('exits 2 with a clear message when the kubeconfig cannot be read', async () =
   const broken = startOperatorProcess([], { KUBECONFIG: '/nonexistent/kubeconfig' });
   expect(await broken.exited).toBe(2);
   expect(broken.output()).toContain('apptrust-operator: cannot load the kubeconfig: ENOENT');
+});
+
+it('two processes: SIGKILL the leader and the other takes over once the lease expires, then reconciles', async () => {
+  const args = [
+    `--lease-namespace=${ns}`,
+    '--lease-name=apptrust-kill-test',
+    `--watch-namespaces=${ns}`,
+    '--baseline=false',
+    '--metrics-bind-address=0',
+    '--health-probe-bind-address=0',
+    '--leader-elect-lease-duration=3s',
+    '--leader-elect-renew-deadline=2s',
+    '--leader-elect-retry-period=300ms',
+  ];
+  const env = { KUBECONFIG: process.env.APPTRUST_TEST_KUBECONFIG };
+  const pair = [startOperatorProcess(args, env), startOperatorProcess(args, env)] as const;
+  const leads = (p: OperatorProcess) => p.output().includes('"msg":"became leader"');
+  const identityOf = (p: OperatorProcess) =>
+    (
+      JSON.parse(
+        p
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"starting"')) ?? '{}',
+      ) as { identity?: string }
+    ).identity;
+  try {
+    const leader = await eventually('one leader', async () =>
+      leads(pair[0]) !== leads(pair[1]) ? (leads(pair[0]) ? pair[0] : pair[1]) : undefined,
+    );
+    const follower = leader === pair[0] ? pair[1] : pair[0];
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(leads(follower)).toBe(false);
+
+    leader.child.kill('SIGKILL'); // no release: the lease must expire
+    const killed = Date.now();
+    await eventually('the follower to lead', async () => (leads(follower) ? true : undefined), 15_000);
+    expect(Date.now() - killed).toBeGreaterThan(1000);
+    const holder = await rest.get<{ spec: { holderIdentity?: string } }>(lease(ns, 'apptrust-kill-test'));
+    expect(holder.spec.holderIdentity).toBe(identityOf(follower));
+
+    await rest.request({
+      method: 'POST',
+      path: profiles(ns),
+      body: frontendBackendProfile('after-failover', ns),
+    });
+    await eventually('the new leader to reconcile', async () => {
+      const p = await rest.get<{ status?: { conditions?: Array<{ status: string }> } }>(
+        profile(ns, 'after-failover'),
+      );
+      return p.status?.conditions?.[0]?.status === 'True' ? true : undefined;
+    });
+  } finally {
+    for (const p of pair) p.child.kill('SIGKILL');
+  }
 });

@@ -15,6 +15,7 @@ describe('operator options', () => {
       operatorNamespace: 'apptrust-system',
       metricsAddress: ':8080',
       probeAddress: ':8081',
+      leaderTimings: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     });
     expect(o.compiler.dnsPorts).toEqual([
       { protocol: 'UDP', port: 53 },
@@ -30,6 +31,27 @@ describe('operator options', () => {
     expect(o.operatorNamespace).toBe('ops');
     expect(o.leaseNamespace).toBe('ops');
     expect(o.leaderElect).toBe(false);
+  });
+
+  it('takes leader election timings as durations and refuses inconsistent ones', () => {
+    const o = parseOptions(
+      [
+        '--leader-elect-lease-duration=1m',
+        '--leader-elect-renew-deadline=40s',
+        '--leader-elect-retry-period=500ms',
+      ],
+      {},
+    );
+    expect(o.leaderTimings).toEqual({ leaseDurationMs: 60_000, renewDeadlineMs: 40_000, retryPeriodMs: 500 });
+    expect(() => parseOptions(['--leader-elect-lease-duration=10s'], {})).toThrow(
+      '--leader-elect-lease-duration: must be longer than --leader-elect-renew-deadline',
+    );
+    expect(() => parseOptions(['--leader-elect-retry-period=9s'], {})).toThrow(
+      '--leader-elect-renew-deadline',
+    );
+    expect(() => parseOptions(['--leader-elect-retry-period=2'], {})).toThrow(
+      '--leader-elect-retry-period: want a duration such as 15s, 500ms or 1m',
+    );
   });
 
   it('takes OpenShift-style DNS settings', () => {
