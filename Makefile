@@ -10,6 +10,8 @@ CLUSTER_DIR := $(CURDIR)/.cache/cluster
 # helm and a pinned kubectl for the manifest tests and deploy targets (test/cluster/fetch-tools.sh).
 export APPTRUST_TOOLS_DIR ?= $(HOME)/.cache/apptrust/tools-kubectl-v35-2.2.2
 KUBECTL ?= $(shell command -v kubectl || echo $(APPTRUST_TOOLS_DIR)/kubectl)
+# Without a kubectl on PATH, the deploy targets fetch the pinned one first.
+KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
@@ -79,17 +81,17 @@ run: build ## Run the operator: current kubeconfig, or a local control plane whe
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds
 
-uninstall: ## Delete the CRD: every profile and, through owner references, its NetworkPolicies go too
+uninstall: $(KUBECTL_DEP) ## Delete the CRD: every profile and, through owner references, its NetworkPolicies go too
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
-deploy: ## Deploy CRD, RBAC and the operator (image IMG=name:tag) with server-side apply
+deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag) with server-side apply
 	@mkdir -p $(DEPLOY_DIR)
 	@img='$(IMG)'; tag="$${img##*:}"; case "$$tag" in */*|"$$img") echo "IMG must be NAME:TAG, got $$img" >&2; exit 2;; esac; \
 	printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../config/default\nimages:\n  - name: apptrust-operator\n    newName: %s\n    newTag: %s\n' \
 	  "$${img%:*}" "$$tag" > $(DEPLOY_DIR)/kustomization.yaml
 	$(KUBECTL) apply --server-side --field-manager=apptrust-deploy -k $(DEPLOY_DIR)
 
-undeploy: ## Remove the operator; the CRD, profiles and their policies stay (see uninstall)
+undeploy: $(KUBECTL_DEP) ## Remove the operator; the CRD, profiles and their policies stay (see uninstall)
 	$(KUBECTL) delete --ignore-not-found -k config/operator
 
 docker-build: ## Build the container image (needs a Docker engine)
