@@ -232,6 +232,40 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     expect(operator?.output()).not.toMatch(/cannot \w+ resource/);
   });
 
+  it('the quickstart: `kubectl apply -k config/samples` and every sample profile becomes Ready', async () => {
+    const sampleNamespaces = ['vault', 'shop', 'metrics', 'healthcare', 'fintech'];
+    const existing = new Set(
+      (await admin.get<{ items: Stored[] }>('/api/v1/namespaces')).items.map((n) => n.metadata.name),
+    );
+    const applied = runTool(kubectl as string, [
+      '--kubeconfig',
+      process.env.APPTRUST_TEST_KUBECONFIG as string,
+      'apply',
+      '--server-side',
+      '-k',
+      join(ROOT, 'config', 'samples'),
+    ]);
+    const samples = [...applied.matchAll(/apptrustprofile\.apptrust\.dev\/(\S+) serverside-applied/g)];
+    expect(samples).toHaveLength(5);
+    const list = await eventually('every sample Ready', async () => {
+      const all = await admin.get<{ items: Stored[] }>(profiles());
+      const mine = all.items.filter((p) => sampleNamespaces.includes(p.metadata.namespace ?? ''));
+      const ready = mine.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return mine.length === 5 && ready.length === 5 ? mine : undefined;
+    });
+    expect(list.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
+      'fintech/payments',
+      'healthcare/clinic',
+      'metrics/exporter',
+      'shop/shop',
+      'vault/lockdown',
+    ]);
+    // Clean up only what this test created (the suite may run against a cluster someone uses).
+    namespacesToDelete.push(...sampleNamespaces.filter((n) => !existing.has(n)));
+  });
+
   it('the identity can read no Secret and write nothing outside its scope', async () => {
     const ns = await createNamespace(admin, 'rbac-deny');
     namespacesToDelete.push(ns);
