@@ -26,6 +26,7 @@ import { findTool, runTool } from '../helpers/tools.js';
 
 const SYSTEM = 'apptrust-system';
 const SERVICE_ACCOUNT = 'apptrust-operator';
+const DEPLOYMENT = `/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`;
 const kubectl = findTool('kubectl');
 if (!kubectl) console.warn('kubectl not found: the deploy manifest test is skipped (run `make tools`)');
 
@@ -90,6 +91,13 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     admin = testRest();
     tmp = mkdtempSync(join(tmpdir(), 'apptrust-rbac-'));
     const adminKubeconfig = process.env.APPTRUST_TEST_KUBECONFIG as string;
+    const deployed = await admin.get(DEPLOYMENT).then(
+      () => true,
+      () => false,
+    );
+    // Never overwrite (and later delete) an operator someone runs on this cluster.
+    if (deployed)
+      throw new Error(`${DEPLOYMENT} exists: run the integration tests on a cluster without the operator`);
     // What `make deploy` runs (without the image override: nothing schedules pods here).
     runTool(kubectl as string, [
       '--kubeconfig',
