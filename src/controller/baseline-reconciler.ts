@@ -11,6 +11,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
 } from '../compiler/index.js';
+import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -29,7 +30,7 @@ export interface BaselineSettings {
 export interface BaselineReconcilerDeps {
   store: PolicyStore;
   namespaces: Informer<KubeObject>;
-  policies: Informer<LivePolicy>;
+  policies: ObjectCache<LivePolicy>;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
   log: Logger;

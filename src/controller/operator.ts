@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
+import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
@@ -29,8 +30,8 @@ export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly rest: KubeRest;
   readonly identity: string;
-  private readonly profiles: Informer<ProfileObject>;
-  private readonly policies: Informer<LivePolicy>;
+  private readonly profiles: ObjectCache<ProfileObject>;
+  private readonly policies: ObjectCache<LivePolicy>;
   private readonly namespaces: Informer<KubeObject>;
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
@@ -53,12 +54,15 @@ export class Operator {
         this.writes++;
       this.metrics.apiRequests.inc({ verb: method, code: String(status) });
     });
-    this.profiles = new Informer(this.rest, kubeConfig, { path: profiles() }, log);
-    this.policies = new Informer(
+    const watched = options.watchNamespaces;
+    this.profiles = namespacedCache(this.rest, kubeConfig, profiles, watched, log);
+    this.policies = namespacedCache(
       this.rest,
       kubeConfig,
-      { path: networkPolicies(), labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}` },
+      networkPolicies,
+      watched,
       log,
+      `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     );
     this.namespaces = new Informer(this.rest, kubeConfig, { path: namespaces() }, log);
     const store = new PolicyStore(this.rest);

@@ -12,6 +12,7 @@ import {
   PROFILE_LABEL,
   renderProfile,
 } from '../compiler/index.js';
+import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, Regarding } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -37,8 +38,8 @@ export interface ProfileObject extends KubeObject {
 export interface ProfileReconcilerDeps {
   rest: KubeRest;
   store: PolicyStore;
-  profiles: Informer<ProfileObject>;
-  policies: Informer<LivePolicy>;
+  profiles: ObjectCache<ProfileObject>;
+  policies: ObjectCache<LivePolicy>;
   namespaces: Informer<KubeObject>;
   events: EventRecorder;
   settings: CompilerSettings;

@@ -3,8 +3,10 @@
 import { stringify } from 'yaml';
 import {
   CLUSTER_RULES,
+  CLUSTER_SCOPED_RULES,
   LEADER_ELECTION_ROLE,
   LEADER_ELECTION_RULES,
+  NAMESPACED_RULES,
   OPERATOR_NAME,
   type PolicyRule,
 } from './rbac.js';
@@ -26,18 +28,31 @@ export function rbacYaml(): string {
   );
 }
 
-const HELM_LABELS = '  labels:\n    {{- include "apptrust-operator.labels" . | nindent 4 }}\n';
+/** Helm metadata: `context` is the template's root (`.`, or `$` inside a range). */
+function helmMetadata(nameSuffix: string, namespace: string | undefined, context = '.'): string {
+  const name = `{{ include "apptrust-operator.fullname" ${context} }}${nameSuffix}`;
+  return (
+    `  name: ${name}\n` +
+    (namespace ? `  namespace: ${namespace}\n` : '') +
+    `  labels:\n    {{- include "apptrust-operator.labels" ${context} | nindent 4 }}\n`
+  );
+}
 
-/** The Helm chart's templates/role.yaml. */
+/**
+ * The Helm chart's templates/role.yaml: with watchNamespaces, the namespaced rules become a Role in
+ * each watched namespace and the ClusterRole keeps only what is cluster-scoped.
+ */
 export function helmRbacYaml(): string {
-  const name = '{{ include "apptrust-operator.fullname" . }}';
   return (
     HEADER +
-    rbacObject('ClusterRole', `  name: ${name}\n${HELM_LABELS}`, CLUSTER_RULES) +
-    rbacObject(
-      'Role',
-      `  name: ${name}-leader-election\n  namespace: {{ .Release.Namespace }}\n${HELM_LABELS}`,
-      LEADER_ELECTION_RULES,
-    )
+    '{{- if .Values.watchNamespaces }}\n' +
+    rbacObject('ClusterRole', helmMetadata('', undefined), CLUSTER_SCOPED_RULES) +
+    '{{- range .Values.watchNamespaces }}\n' +
+    rbacObject('Role', helmMetadata('', '{{ . }}', '$'), NAMESPACED_RULES) +
+    '{{- end }}\n' +
+    '{{- else }}\n' +
+    rbacObject('ClusterRole', helmMetadata('', undefined), CLUSTER_RULES) +
+    '{{- end }}\n' +
+    rbacObject('Role', helmMetadata('-leader-election', '{{ .Release.Namespace }}'), LEADER_ELECTION_RULES)
   );
 }

@@ -9,8 +9,12 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-/** Cluster-wide: profiles and policies live in every namespace; the baseline watches all namespaces. */
-export const CLUSTER_RULES: PolicyRule[] = [
+/**
+ * What the operator does in a namespace whose profiles it reconciles: cluster-wide by default (a
+ * ClusterRole), or as a Role in each namespace of --watch-namespaces (the Helm value
+ * watchNamespaces renders it that way).
+ */
+export const NAMESPACED_RULES: PolicyRule[] = [
   // Informer (list + watch); the status subresource is written with server-side apply (PATCH).
   { apiGroups: [GROUP], resources: [PLURAL], verbs: ['list', 'watch'] },
   { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch'] },
@@ -27,11 +31,17 @@ export const CLUSTER_RULES: PolicyRule[] = [
     resources: ['networkpolicies'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
   },
-  // The baseline reconciler's informer.
-  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   // Events are deduplicated in memory and only ever created.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];
+
+/** Always cluster-wide: namespaces are cluster-scoped (the baseline and the terminating check). */
+export const CLUSTER_SCOPED_RULES: PolicyRule[] = [
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+];
+
+/** The ClusterRole of config/default: everything cluster-wide. */
+export const CLUSTER_RULES: PolicyRule[] = [...NAMESPACED_RULES, ...CLUSTER_SCOPED_RULES];
 
 /** In the operator's own namespace only: the leader election Lease. */
 export const LEADER_ELECTION_RULES: PolicyRule[] = [

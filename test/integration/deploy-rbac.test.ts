@@ -3,25 +3,17 @@
 // ServiceAccount's identity (a TokenRequest token). The full reconcile must work with exactly that
 // RBAC, and the identity must be refused everything outside it. The test control plane enables
 // OwnerReferencesPermissionEnforcement, so owner references are checked the strict way too.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { API_VERSION } from '../../src/api/v1alpha1/index.js';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
-import { KubeApiError } from '../../src/kube/errors.js';
 import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
-import { KubeRest } from '../../src/kube/rest.js';
-import {
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  testKubeConfig,
-  testRest,
-} from '../helpers/cluster.js';
-import { buildDist, type OperatorProcess, ROOT, startOperatorProcess } from '../helpers/process.js';
+import type { KubeRest } from '../../src/kube/rest.js';
+import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
 import { frontendBackendProfile } from '../helpers/profiles.js';
+import { outcomeOf, startAsServiceAccount } from '../helpers/service-account.js';
 import { findTool, runTool } from '../helpers/tools.js';
 
 const SYSTEM = 'apptrust-system';
@@ -41,45 +33,6 @@ let operatorRest: KubeRest;
 let tmp: string;
 let operator: OperatorProcess | undefined;
 const namespacesToDelete: string[] = [];
-
-/** The Deployment's container args, as rendered from config/default. */
-function deploymentArgs(rendered: string): string[] {
-  const deployment = parseAllDocuments(rendered)
-    .map(
-      (d) =>
-        d.toJS() as { kind: string; spec: { template: { spec: { containers: Array<{ args: string[] }> } } } },
-    )
-    .find((o) => o?.kind === 'Deployment');
-  return deployment?.spec.template.spec.containers[0]?.args ?? [];
-}
-
-/** A kubeconfig for the ServiceAccount: the test cluster's server and CA, a TokenRequest token. */
-async function serviceAccountKubeConfig(): Promise<KubeConfig> {
-  const response = await admin.request<{ status: { token: string } }>({
-    method: 'POST',
-    path: `/api/v1/namespaces/${SYSTEM}/serviceaccounts/${SERVICE_ACCOUNT}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const cluster = testKubeConfig().getCurrentCluster();
-  if (!cluster) throw new Error('the test kubeconfig has no current cluster');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: SERVICE_ACCOUNT, token: response.status.token }],
-    contexts: [{ name: 'operator', cluster: cluster.name, user: SERVICE_ACCOUNT }],
-    currentContext: 'operator',
-  });
-  return kc;
-}
-
-async function forbidden(request: Promise<unknown>): Promise<string> {
-  try {
-    await request;
-    return 'allowed';
-  } catch (error) {
-    return error instanceof KubeApiError ? error.reason : String(error);
-  }
-}
 
 const describeWithKubectl = kubectl ? describe : describe.skip;
 
@@ -108,24 +61,14 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       '-k',
       join(ROOT, 'config', 'default'),
     ]);
-    args = deploymentArgs(runTool(kubectl as string, ['kustomize', join(ROOT, 'config', 'default')]));
-    const kc = await serviceAccountKubeConfig();
-    operatorRest = new KubeRest(kc);
-    const kubeconfigFile = join(tmp, 'operator.kubeconfig');
-    writeFileSync(kubeconfigFile, kc.exportConfig());
-    chmodSync(kubeconfigFile, 0o600);
-    operator = startOperatorProcess(
-      [
-        ...args,
-        // Not the Deployment's ports (other tests may hold them); its own Lease name so a lease left
-        // by another test cannot delay it.
-        '--metrics-bind-address=0',
-        '--health-probe-bind-address=0',
-        '--lease-name=apptrust-operator-rbac-test',
-        '--log-level=info',
-      ],
-      { KUBECONFIG: kubeconfigFile, POD_NAMESPACE: SYSTEM },
+    const started = await startAsServiceAccount(
+      admin,
+      { namespace: SYSTEM, name: SERVICE_ACCOUNT },
+      runTool(kubectl as string, ['kustomize', join(ROOT, 'config', 'default')]),
+      tmp,
+      'apptrust-operator-rbac-test',
     );
+    ({ rest: operatorRest, operator, args } = started);
   });
 
   afterAll(async () => {
@@ -326,10 +269,10 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
         operatorRest.get(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`),
     };
     const outcomes: Record<string, string> = {};
-    for (const [what, request] of Object.entries(denied)) outcomes[what] = await forbidden(request());
+    for (const [what, request] of Object.entries(denied)) outcomes[what] = await outcomeOf(request());
     expect(outcomes).toEqual(Object.fromEntries(Object.keys(denied).map((k) => [k, 'Forbidden'])));
     // The control: what it needs is allowed with the same client.
-    expect(await forbidden(operatorRest.get(networkPolicies()))).toBe('allowed');
-    expect(await forbidden(operatorRest.get(profiles()))).toBe('allowed');
+    expect(await outcomeOf(operatorRest.get(networkPolicies()))).toBe('allowed');
+    expect(await outcomeOf(operatorRest.get(profiles()))).toBe('allowed');
   });
 });

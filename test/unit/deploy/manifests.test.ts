@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
+import { CLUSTER_SCOPED_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
 import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { findTool, runTool } from '../../helpers/tools.js';
 
@@ -176,6 +177,27 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
   it('renders the objects of config/default with its default values (the namespace comes from Helm)', () => {
     const fromKustomize = kustomize('default').filter((o) => o.kind !== 'Namespace');
     expect(sorted(template().map(withoutHelmLabels))).toEqual(sorted(fromKustomize));
+  });
+
+  it('with watchNamespaces, narrows RBAC to Roles in those namespaces (only namespaces stay cluster-wide)', () => {
+    const objects = template('watchNamespaces={shop,payments}');
+    const [clusterRole] = byKind(objects, 'ClusterRole') as [Manifest];
+    expect(clusterRole.rules).toEqual(CLUSTER_SCOPED_RULES);
+    const roles = byKind(objects, 'Role').filter((r) => !r.metadata.name.endsWith('-leader-election'));
+    expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
+      ['shop', NAMESPACED_RULES],
+      ['payments', NAMESPACED_RULES],
+    ]);
+    const bindings = byKind(objects, 'RoleBinding').filter((b) =>
+      ['shop', 'payments'].includes(b.metadata.namespace),
+    );
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects])).toEqual(
+      ['shop', 'payments'].map((ns) => [
+        ns,
+        'apptrust-operator',
+        [{ kind: 'ServiceAccount', name: 'apptrust-operator', namespace: 'apptrust-system' }],
+      ]),
+    );
   });
 
   it('turns values for image, replicas, resources, baseline and watched namespaces into the Deployment', () => {
