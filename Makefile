@@ -100,5 +100,6 @@ docker-build: ## Build the container image (needs a Docker engine)
 e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
 	test/e2e/kind.sh
 
-bench: build ## Benchmark: compile 1,000 profiles (prints numbers, writes bench-results/render.json)
+bench: build control-plane ## Benchmarks: compile 1,000 profiles; the operator converging 1,000 profiles on a local control plane (bench-results/*.json)
 	node dist/bench/render-bench.js
+	node dist-test/test/bench/operator-bench.js
