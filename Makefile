@@ -18,7 +18,7 @@ DEPLOY_DIR := $(CURDIR)/.cache/deploy
 	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 node_modules/.deps-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
