@@ -14,11 +14,12 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const int = (min: number) => z.coerce.number().int().min(min);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 /** A duration as client-go flags take it ("15s", "500ms", "1m"), in milliseconds. */
+const DURATION = /^(\d+)(ms|s|m)$/;
 const duration = z
   .string()
-  .regex(/^\d+(ms|s|m)$/, 'want a duration such as 15s, 500ms or 1m')
+  .regex(DURATION, 'want a duration such as 15s, 500ms or 1m')
   .transform((text) => {
-    const [, amount, unit] = text.match(/^(\d+)(ms|s|m)$/) as RegExpMatchArray;
+    const [, amount, unit] = text.match(DURATION) as RegExpMatchArray;
     return Number(amount) * (UNIT_MS[unit as string] as number);
   });
 

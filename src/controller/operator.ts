@@ -134,11 +134,9 @@ export class Operator {
     return new WorkQueue(worker, this.options.concurrency, onError, this.metrics.queue(controller));
   }
 
-  private inScope(namespace: string | undefined): boolean {
-    return (
-      this.options.watchNamespaces.length === 0 ||
-      (namespace !== undefined && this.options.watchNamespaces.includes(namespace))
-    );
+  /** The namespaces informer is cluster-wide; the profile and policy caches hold only what is watched. */
+  private inScope(namespace: string): boolean {
+    return this.options.watchNamespaces.length === 0 || this.options.watchNamespaces.includes(namespace);
   }
 
   private enqueueProfile(key: string): void {
@@ -151,7 +149,6 @@ export class Operator {
 
   private wireEvents(): void {
     this.profiles.on((event, profile, old) => {
-      if (!this.inScope(profile.metadata.namespace)) return;
       // Our own status writes do not change the generation: skip them rather than reconcile again.
       if (
         event === 'update' &&
@@ -169,7 +166,7 @@ export class Operator {
         return;
       }
       const key = profileKeyOfPolicy(policy);
-      if (key && this.inScope(policy.metadata.namespace)) this.enqueueProfile(key);
+      if (key) this.enqueueProfile(key);
     });
     this.namespaces.on((_event, ns) => this.enqueueNamespace(ns.metadata.name));
   }
@@ -205,8 +202,7 @@ export class Operator {
 
   /** Queues every profile and namespace in scope: start-up back-fill and the periodic resync. */
   resyncAll(): void {
-    for (const p of this.profiles.list())
-      if (this.inScope(p.metadata.namespace)) this.enqueueProfile(keyOf(p.metadata));
+    for (const p of this.profiles.list()) this.enqueueProfile(keyOf(p.metadata));
     for (const ns of this.namespaces.list()) this.enqueueNamespace(ns.metadata.name);
   }
 

@@ -15,3 +15,11 @@ export const frontendBackendProfile = (name: string, namespace: string) => ({
     ] as unknown[],
   } as Record<string, unknown>,
 });
+
+/** A NetworkPolicy the operator does not own (selects every pod, allows nothing in). */
+export const foreignPolicy = (name: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name },
+  spec: { podSelector: {} },
+});

@@ -10,7 +10,7 @@ import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kub
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
-import { frontendBackendProfile } from '../helpers/profiles.js';
+import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
 import { outcomeOf, startAsServiceAccount } from '../helpers/service-account.js';
 import { findTool, runTool } from '../helpers/tools.js';
 
@@ -118,12 +118,7 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
         operatorRest.request({
           method: 'POST',
           path: networkPolicies(other),
-          body: {
-            apiVersion: 'networking.k8s.io/v1',
-            kind: 'NetworkPolicy',
-            metadata: { name: 'x' },
-            spec: { podSelector: {} },
-          },
+          body: foreignPolicy('x'),
         }),
       ),
       'list Secrets in the watched namespace': await outcomeOf(

@@ -12,7 +12,7 @@ import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kub
 import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
-import { frontendBackendProfile } from '../helpers/profiles.js';
+import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
 import { outcomeOf, startAsServiceAccount } from '../helpers/service-account.js';
 import { findTool, runTool } from '../helpers/tools.js';
 
@@ -161,12 +161,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await admin.request({
       method: 'POST',
       path: networkPolicies(ns),
-      body: {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name: 'other-frontend' },
-        spec: { podSelector: {} },
-      },
+      body: foreignPolicy('other-frontend'),
     });
     const other = frontendBackendProfile('other', ns);
     await admin.request({ method: 'POST', path: profiles(ns), body: other });

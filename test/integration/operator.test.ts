@@ -8,6 +8,7 @@ import type { KubeRest } from '../../src/kube/rest.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { isAllowed } from '../helpers/evaluator.js';
 import { startTestOperator } from '../helpers/operator.js';
+import { foreignPolicy } from '../helpers/profiles.js';
 import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 
@@ -219,12 +220,7 @@ describe('profile reconcile', () => {
           method: 'POST',
           path: networkPolicies(ns),
           query: { dryRun: 'All' },
-          body: {
-            apiVersion: 'networking.k8s.io/v1',
-            kind: 'NetworkPolicy',
-            metadata: { name: 'probe' },
-            spec: { podSelector: {} },
-          },
+          body: foreignPolicy('probe'),
         });
         return attempt.then(
           () => undefined,

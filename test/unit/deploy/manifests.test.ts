@@ -1,5 +1,6 @@
 // The deploy manifests as users apply them: `kubectl kustomize config/default` (and samples,
 // argocd), the generated RBAC, and the Helm chart rendering the same objects.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -123,6 +124,28 @@ withKubectl('config/default (kubectl kustomize)', () => {
     const [crd] = byKind(objects, 'CustomResourceDefinition') as [Manifest];
     for (const version of crd.spec.versions)
       expect(JSON.stringify(version.schema.openAPIV3Schema.properties.spec)).not.toMatch(/"default":/);
+  });
+
+  it('make deploy sets the image from IMG=name:tag and refuses an IMG without a tag', () => {
+    // KUBECTL=true: the target writes its overlay and "applies" nothing; the overlay is rendered here.
+    const deployDir = join(ROOT, '.cache', 'deploy-test');
+    const make = (img: string) =>
+      spawnSync(
+        'make',
+        ['--no-print-directory', 'deploy', `IMG=${img}`, 'KUBECTL=true', `DEPLOY_DIR=${deployDir}`],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
+    expect(make('team/apptrust:v9').status).toBe(0);
+    const rendered = parseAll(runTool(kubectl as string, ['kustomize', deployDir]));
+    const [deployment] = byKind(rendered, 'Deployment') as [Manifest];
+    expect(deployment.spec.template.spec.containers[0].image).toBe('team/apptrust:v9');
+    expect(rendered.map(keyOf).sort()).toEqual(objects.map(keyOf).sort());
+    const untagged = make('team/apptrust');
+    expect(untagged.status).not.toBe(0);
+    expect(untagged.stderr).toContain('IMG must be NAME:TAG');
   });
 
   it('config/samples holds the classic scenarios, each a valid profile in a namespace it creates', () => {
