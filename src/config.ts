@@ -37,7 +37,12 @@ const OPTIONS = {
   'dns-namespace': [z.string().default('kube-system'), 'namespace of the cluster DNS pods'],
   'dns-pod-labels': [z.string().default('k8s-app=kube-dns'), 'labels of the cluster DNS pods (k=v,k=v)'],
   'dns-ports': [z.string().default('UDP/53,TCP/53'), 'DNS ports as PROTO/PORT,...'],
-  concurrency: [int(1).default(4), 'reconciles in parallel per controller'],
+  concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
+  'kube-api-qps': [
+    int(0).default(500),
+    'client-side rate limit of Kubernetes API requests per second (token bucket; 0: none)',
+  ],
+  'kube-api-burst': [int(1).default(1000), 'requests the rate limiter lets through at once'],
   'resync-period': [int(0).default(36_000), 'seconds between full re-queues of every profile (0: never)'],
   'metrics-bind-address': [z.string().default(':8080'), 'address of /metrics (0 disables)'],
   'health-probe-bind-address': [z.string().default(':8081'), 'address of /healthz and /readyz (0 disables)'],
@@ -70,6 +75,8 @@ export interface OperatorOptions {
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
   concurrency: number;
+  kubeApiQps: number;
+  kubeApiBurst: number;
   resyncPeriodMs: number;
   metricsAddress: string;
   probeAddress: string;
@@ -158,6 +165,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
       dnsPorts: parsePorts(o['dns-ports']),
     },
     concurrency: o.concurrency,
+    kubeApiQps: o['kube-api-qps'],
+    kubeApiBurst: o['kube-api-burst'],
     resyncPeriodMs: o['resync-period'] * 1000,
     metricsAddress: o['metrics-bind-address'],
     probeAddress: o['health-probe-bind-address'],

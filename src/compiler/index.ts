@@ -1,9 +1,11 @@
 // The compiler: pure functions from AppTrustProfile (+ settings) to canonical NetworkPolicies.
 // No client, no clock, no environment, no randomness.
 export { type BaselineOptions, baselinePolicyFor } from './baseline.js';
+export { MAX_POLICY_BYTES, MAX_PROFILE_BYTES } from './budget.js';
 export { canonicalJson, sortKeys } from './canonical.js';
 export { type Diagnostic, formatDiagnostic } from './diagnostics.js';
 export * from './labels.js';
+export { POLICY_NAME_SEPARATOR, policyName } from './names.js';
 export type * from './networkpolicy.js';
 export { type RenderOptions, type RenderResult, renderProfile, renderValidProfile } from './render.js';
 export { isProfileDocument, type ProfileSource, type RenderSetResult, renderProfiles } from './render-set.js';

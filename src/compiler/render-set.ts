@@ -32,7 +32,7 @@ export function isProfileDocument(value: unknown): boolean {
 
 /**
  * Renders many profiles at once and catches what only shows across them: the same profile twice,
- * and two profiles of one namespace whose policy names collide ("a-b"+"c" and "a"+"b-c").
+ * and (a guard: names are injective, see names.ts) two profiles of one namespace rendering one name.
  */
 export function renderProfiles(
   sources: readonly ProfileSource[],

@@ -8,8 +8,9 @@ import {
   type LabelSelector,
   type Mode,
 } from '../api/v1alpha1/index.js';
+import { checkRenderBudget } from './budget.js';
 import { sortKeys } from './canonical.js';
-import type { Diagnostic } from './diagnostics.js';
+import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { dnsGrant, egressGrants, egressRule, ingressGrants, ingressRule, mergeGrants } from './grants.js';
 import {
   COMPONENT_LABEL,
@@ -65,12 +66,17 @@ export function renderProfile(input: unknown, options: RenderOptions = {}): Rend
   }
   const profile = validation.profile;
   const namespace = profile.metadata.namespace ?? fallbackNamespace;
+  const policies = renderValidProfile(profile, namespace, options.settings ?? DEFAULT_SETTINGS);
+  const componentIndex = (policy: NetworkPolicy) =>
+    profile.spec.components.findIndex((c) => c.name === policy.metadata.labels[COMPONENT_LABEL]);
+  const overBudget = checkRenderBudget(policies, componentIndex);
   return {
     namespace,
     name: profile.metadata.name,
     mode: profile.spec.mode ?? 'Enforce',
-    policies: renderValidProfile(profile, namespace, options.settings ?? DEFAULT_SETTINGS),
-    diagnostics: [],
+    // Over budget is invalid input: nothing is rendered, so the operator keeps the last good policies.
+    policies: overBudget.length > 0 ? [] : policies,
+    diagnostics: sortDiagnostics(overBudget),
   };
 }
 

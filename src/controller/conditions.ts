@@ -1,16 +1,7 @@
-// The Ready condition and its reasons, in one place.
-import type { Condition } from '../api/v1alpha1/index.js';
+// The Ready condition: reasons live beside the API types; this module computes the condition list.
+import { type Condition, ConditionReason, READY_CONDITION } from '../api/v1alpha1/index.js';
 
-export const Reason = {
-  Reconciled: 'Reconciled',
-  InvalidSpec: 'InvalidSpec',
-  ApplyFailed: 'ApplyFailed',
-  Conflict: 'Conflict',
-  Audit: 'Audit',
-} as const;
-export type Reason = (typeof Reason)[keyof typeof Reason];
-
-export const READY = 'Ready';
+export { ConditionReason as Reason, READY_CONDITION as READY };
 
 /**
  * The conditions list with `wanted` set: lastTransitionTime moves only when the status flips

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
+import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
@@ -14,10 +15,19 @@ import { type KubeObject, keyOf } from '../kube/objects.js';
 import { namespaces, networkPolicies, profiles } from '../kube/paths.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
+import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
 import { OperatorMetrics } from './metrics.js';
-import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
+import {
+  controllerUid,
+  type ProfileObject,
+  ProfileReconciler,
+  profileKeyOfPolicy,
+} from './profile-reconciler.js';
 import { type Outcome, WorkQueue } from './queue.js';
+import { WriteMemo } from './write-memo.js';
+
+const OWNER_INDEX = 'owner-uid';
 
 export interface OperatorHooks {
   /** Called when leadership is lost: production exits the process (client-go semantics). */
@@ -36,6 +46,9 @@ export class Operator {
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
   private readonly elector: LeaderElector | undefined;
+  /** Our writes not yet seen by the informers: their echoes need no reconcile. */
+  private readonly policyWrites = new WriteMemo();
+  private readonly statusWrites = new WriteMemo();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
   /** Writes of NetworkPolicies and profile status (not Events, not Lease renewals): the no-churn guarantee is measured here. */
@@ -48,7 +61,7 @@ export class Operator {
     private readonly hooks: OperatorHooks = {},
   ) {
     this.identity = hooks.identity ?? `${hostname()}_${randomUUID()}`;
-    this.rest = new KubeRest(kubeConfig);
+    this.rest = new KubeRest(kubeConfig, { qps: options.kubeApiQps, burst: options.kubeApiBurst });
     this.rest.onRequest((method, path, status) => {
       if (method !== 'GET' && (path.includes('/networkpolicies') || path.includes('/apptrustprofiles')))
         this.writes++;
@@ -64,18 +77,23 @@ export class Operator {
       log,
       `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     );
+    this.policies.addIndex(OWNER_INDEX, controllerUid);
     this.namespaces = new Informer(this.rest, kubeConfig, { path: namespaces() }, log);
     const store = new PolicyStore(this.rest);
     const events = new EventRecorder(this.rest, this.identity, log);
     const profileReconciler = new ProfileReconciler({
-      rest: this.rest,
-      store,
-      profiles: this.profiles,
-      policies: this.policies,
-      namespaces: this.namespaces,
+      policies: store,
+      status: new ProfileStatusWriter(this.rest),
+      profileCache: this.profiles,
+      policyCache: {
+        get: (key) => this.policies.get(key),
+        ownedBy: (uid) => this.policies.byIndex(OWNER_INDEX, uid),
+      },
+      namespaceCache: this.namespaces,
       events,
+      policyWrites: this.policyWrites,
+      statusWrites: this.statusWrites,
       settings: options.compiler,
-      log,
       now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conflictRetryMs: hooks.conflictRetryMs ?? 30_000,
     });
@@ -91,7 +109,9 @@ export class Operator {
       },
       log,
     });
-    this.profileQueue = this.queue('apptrustprofile', (key) => profileReconciler.reconcile(key));
+    this.profileQueue = this.queue('apptrustprofile', (key, log) =>
+      profileReconciler.reconcile(key, { log }),
+    );
     this.baselineQueue = this.queue('namespace-baseline', (key) => baselineReconciler.reconcile(key));
     this.wireEvents();
     if (options.leaderElect) {
@@ -104,24 +124,33 @@ export class Operator {
         { onStartedLeading: () => this.startControllers(), onStoppedLeading: () => this.lostLeadership() },
         options.leaderTimings,
       );
+      // Fencing: once the lease may have passed to another replica, no write of any kind leaves.
+      this.rest.setWriteFence(this.elector.writeFence);
     }
   }
 
-  private queue(controller: string, reconcile: (key: string) => Promise<Outcome>): WorkQueue {
+  private queue(controller: string, reconcile: (key: string, log: Logger) => Promise<Outcome>): WorkQueue {
     const worker = async (key: string): Promise<Outcome> => {
       const reconcileID = randomUUID();
       const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
       const log = this.log.child({ controller, namespace, name, reconcileID });
       const end = this.metrics.reconcileTime.startTimer({ controller });
       try {
-        const outcome = await reconcile(key);
-        this.metrics.reconcileTotal.inc({
-          controller,
-          result: outcome?.requeueAfterMs !== undefined ? 'requeue_after' : 'success',
-        });
-        log.debug('reconciled');
+        const outcome = await reconcile(key, log);
+        const result = outcome?.retry
+          ? 'requeue'
+          : outcome?.requeueAfterMs !== undefined
+            ? 'requeue_after'
+            : 'success';
+        this.metrics.reconcileTotal.inc({ controller, result });
+        log.debug({ result }, 'reconciled');
         return outcome;
       } catch (error) {
+        // Fenced: this replica may no longer lead and is on its way out; the new leader takes over.
+        if (error instanceof FencedError) {
+          log.debug({ err: error }, 'write fenced; dropping the reconcile');
+          return undefined;
+        }
         this.metrics.reconcileTotal.inc({ controller, result: 'error' });
         this.metrics.reconcileErrors.inc({ controller });
         throw error;
@@ -130,7 +159,7 @@ export class Operator {
       }
     };
     const onError = (key: string, error: unknown) =>
-      this.log.warn({ controller, key, err: String(error) }, 'reconcile failed; retrying with backoff');
+      this.log.warn({ controller, key, err: error }, 'reconcile failed; retrying with backoff');
     return new WorkQueue(worker, this.options.concurrency, onError, this.metrics.queue(controller));
   }
 
@@ -148,19 +177,17 @@ export class Operator {
   }
 
   private wireEvents(): void {
-    this.profiles.on((event, profile, old) => {
-      // Our own status writes do not change the generation: skip them rather than reconcile again.
-      if (
-        event === 'update' &&
-        old &&
-        old.metadata.generation === profile.metadata.generation &&
-        old.metadata.uid === profile.metadata.uid
-      )
-        return;
-      this.enqueueProfile(keyOf(profile.metadata));
+    this.profiles.on((_event, profile) => {
+      const key = keyOf(profile.metadata);
+      // The echo of our own status write needs nothing; any other change, status written by
+      // someone else included, is looked at again (and rewritten only if it differs).
+      if (this.statusWrites.settle(key, profile.metadata.resourceVersion)) return;
+      this.enqueueProfile(key);
     });
-    this.policies.on((_event, policy) => {
+    this.policies.on((event, policy) => {
       this.metrics.managedPolicies.set(this.policies.size);
+      const echo = this.policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
+      if (echo && event !== 'delete') return; // exactly what we just wrote
       if (policy.metadata.labels?.[POLICY_KIND_LABEL] === 'baseline') {
         if (policy.metadata.namespace) this.enqueueNamespace(policy.metadata.namespace);
         return;

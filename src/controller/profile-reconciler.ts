@@ -1,222 +1,344 @@
-// Reconciles one AppTrustProfile: compile → apply what differs → prune → status. Reads come from
-// informer caches; only differences cost a request, so a resync of unchanged profiles writes nothing.
+// Reconciles one AppTrustProfile: compile → plan against the cache → (Enforce) write what differs,
+// prune only once every wanted policy is in place → status. Reads come from informer caches; only
+// differences cost a request, so a resync or restart with nothing to do writes nothing.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { API_VERSION, KIND, type ProfileStatus } from '../api/v1alpha1/index.js';
+import { API_VERSION, EventReason, KIND, type ProfileStatus } from '../api/v1alpha1/index.js';
 import {
   type CompilerSettings,
+  canonicalJson,
   formatDiagnostic,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
   type NetworkPolicy,
   PROFILE_LABEL,
   renderProfile,
 } from '../compiler/index.js';
-import type { ObjectCache } from '../kube/cache.js';
-import { isNotFound, KubeApiError } from '../kube/errors.js';
-import type { EventRecorder, Regarding } from '../kube/events.js';
-import type { Informer } from '../kube/informer.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import type { EventType, Regarding } from '../kube/events.js';
 import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
-import { networkPolicy, profileStatus } from '../kube/paths.js';
-import {
-  FIELD_MANAGER,
-  isControlledBy,
-  isUpToDate,
-  type LivePolicy,
-  type PolicyStore,
-} from '../kube/policy-store.js';
-import type { KubeRest } from '../kube/rest.js';
-import { Reason } from './conditions.js';
+import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
+import type { StatusApplier } from '../kube/status-writer.js';
+import { READY, Reason } from './conditions.js';
+import { describeOwner } from './owner.js';
+import { isNoop, type PolicyPlan, planPolicies } from './policy-plan.js';
 import { desiredStatus, ownedStatusFields, type ReconcileOutcome } from './profile-status.js';
 import type { Outcome } from './queue.js';
+import type { WriteMemo } from './write-memo.js';
 
 export interface ProfileObject extends KubeObject {
   spec?: unknown;
   status?: ProfileStatus;
 }
 
+/** What the reconciler reads: informer caches in production, plain maps in unit tests. */
+export interface ReadCache<T> {
+  get(key: string): T | undefined;
+}
+
 export interface ProfileReconcilerDeps {
-  rest: KubeRest;
-  store: PolicyStore;
-  profiles: ObjectCache<ProfileObject>;
-  policies: ObjectCache<LivePolicy>;
-  namespaces: Informer<KubeObject>;
-  events: EventRecorder;
+  policies: PolicyWriter;
+  status: StatusApplier;
+  profileCache: ReadCache<ProfileObject>;
+  /** Cached policies with our labels; `ownedBy(uid)` is an index lookup, not a scan. */
+  policyCache: ReadCache<LivePolicy> & { ownedBy(uid: string): LivePolicy[] };
+  namespaceCache: ReadCache<KubeObject>;
+  events: {
+    record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void;
+  };
+  /** Policy writes not yet seen by the cache, keyed "namespace/name". */
+  policyWrites: WriteMemo;
+  /** Status writes not yet seen by the cache, keyed "namespace/profile". */
+  statusWrites: WriteMemo;
   settings: CompilerSettings;
-  log: Logger;
   now: () => string;
   /** How soon to look again at a name held by a policy that is not ours. */
   conflictRetryMs: number;
+  /** Told the Ready reason of every profile reconciled (metrics), and undefined when it is gone. */
+  onReason?: (key: string, reason: Reason | undefined) => void;
 }
+
+export interface ReconcileContext {
+  log: Logger;
+}
+
+/** A write the API server refused because our cached copy was stale: retry quietly. */
+const STALE = 'stale';
+type WriteResult = 'ok' | 'stale' | { conflict: string } | Error;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const names = (policies: ReadonlyArray<{ metadata: { name: string } }>) =>
+  policies.map((p) => p.metadata.name).join(', ');
 
 export class ProfileReconciler {
   constructor(private readonly deps: ProfileReconcilerDeps) {}
 
-  async reconcile(key: string): Promise<Outcome> {
-    const profile = this.deps.profiles.get(key);
-    if (!profile || profile.metadata.deletionTimestamp) return undefined; // children go by garbage collection
+  async reconcile(key: string, ctx: ReconcileContext): Promise<Outcome> {
+    const profile = this.deps.profileCache.get(key);
+    if (!profile || profile.metadata.deletionTimestamp) {
+      this.deps.statusWrites.forget(key);
+      this.deps.onReason?.(key, undefined);
+      return undefined; // children go by garbage collection
+    }
     const { namespace } = splitKey(key);
     // Everything in a namespace being deleted goes with it, and the API server refuses new content
     // there: re-creating a policy the namespace controller just removed would only fail.
-    if (this.deps.namespaces.get(namespace)?.metadata.deletionTimestamp) return undefined;
+    if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return undefined;
+
     const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
-    const owned = this.ownedPolicies(profile);
+    const owned = profile.metadata.uid ? this.deps.policyCache.ownedBy(profile.metadata.uid) : [];
+    if (rendered.diagnostics.length > 0)
+      return this.invalid(profile, rendered.diagnostics.map(formatDiagnostic), owned, rendered.mode, ctx);
 
-    if (rendered.diagnostics.length > 0) {
-      // Keep the last good policies untouched: bad input never loosens or drops protection.
-      const message = rendered.diagnostics.map(formatDiagnostic).join('; ');
-      this.event(profile, 'Warning', Reason.InvalidSpec, 'Validate', message);
-      await this.writeStatus(profile, {
-        reason: Reason.InvalidSpec,
-        message,
-        policies: owned.map((p) => p.metadata.name),
-        mode: rendered.mode,
-      });
-      return undefined;
+    const plan = planPolicies({
+      ownerUid: profile.metadata.uid,
+      desired: rendered.policies,
+      owned,
+      live: (name) => this.deps.policyCache.get(`${namespace}/${name}`),
+      pending: (desired, live) =>
+        this.deps.policyWrites.isPending(
+          keyOf(desired.metadata),
+          live?.metadata.resourceVersion,
+          canonicalJson(desired),
+        ),
+    });
+    if (rendered.mode === 'Audit') return this.audit(profile, plan, owned, ctx);
+    return this.enforce(profile, plan, ctx);
+  }
+
+  /** Bad input never loosens or drops protection: the last good policies stay as they are. */
+  private async invalid(
+    profile: ProfileObject,
+    problems: string[],
+    owned: LivePolicy[],
+    mode: ReconcileOutcome['mode'],
+    ctx: ReconcileContext,
+  ): Promise<Outcome> {
+    const message = `invalid spec, the last good NetworkPolicies stay enforced: ${problems.join('; ')}`;
+    const changed = await this.writeStatus(profile, {
+      reason: Reason.InvalidSpec,
+      message,
+      policies: owned.map((p) => p.metadata.name),
+      mode,
+    });
+    if (changed) {
+      ctx.log.info({ problems }, 'invalid spec; enforced policies kept');
+      this.event(profile, 'Warning', EventReason.InvalidSpec, 'Validate', message);
     }
+    return undefined;
+  }
 
-    if (rendered.mode === 'Audit') {
-      await this.prune(profile, owned, new Set());
-      const names = rendered.policies.map((p) => p.metadata.name);
-      await this.writeStatus(profile, {
-        reason: Reason.Audit,
-        message: `Audit: would enforce ${names.length} NetworkPolicies`,
-        policies: names,
-        mode: 'Audit',
-      });
-      return undefined;
+  /** Audit never changes enforcement: it writes no policy, only says what Enforce would do. */
+  private async audit(
+    profile: ProfileObject,
+    plan: PolicyPlan,
+    owned: LivePolicy[],
+    ctx: ReconcileContext,
+  ): Promise<Outcome> {
+    const list = (items: ReadonlyArray<{ metadata: { name: string } }>) =>
+      items.length > 0 ? items.map((p) => p.metadata.name).sort() : undefined;
+    const audit = {
+      ...(list(plan.create) ? { create: list(plan.create) } : {}),
+      ...(list(plan.update.map((u) => u.desired)) ? { update: list(plan.update.map((u) => u.desired)) } : {}),
+      ...(list(plan.prune) ? { delete: list(plan.prune) } : {}),
+      ...(list(plan.conflicts.map((c) => c.desired))
+        ? { conflicts: list(plan.conflicts.map((c) => c.desired)) }
+        : {}),
+    };
+    const summary = isNoop(plan)
+      ? 'enforcing would change nothing'
+      : `enforcing would create ${plan.create.length}, update ${plan.update.length} and delete ${plan.prune.length} NetworkPolicies` +
+        (plan.conflicts.length > 0 ? `; ${plural(plan.conflicts.length, 'name')} held by another owner` : '');
+    const message = `Audit: ${summary}; enforced NetworkPolicies are left as they are (${owned.length} owned)`;
+    const wanted = [...plan.create, ...plan.update.map((u) => u.desired), ...plan.unchanged];
+    const changed = await this.writeStatus(profile, {
+      reason: Reason.Audit,
+      message,
+      policies: wanted.map((p) => p.metadata.name),
+      mode: 'Audit',
+      audit,
+    });
+    if (changed) {
+      ctx.log.info({ audit }, `audit: ${summary}`);
+      this.event(profile, 'Normal', EventReason.Audit, 'Audit', message);
     }
+    return undefined;
+  }
 
-    const conflicts: string[] = [];
-    const failures: string[] = [];
-    for (const desired of rendered.policies) {
-      const result = await this.ensure(profile, desired);
-      if (result === 'conflict') conflicts.push(desired.metadata.name);
-      else if (result instanceof Error) failures.push(`${desired.metadata.name}: ${result.message}`);
+  private async enforce(profile: ProfileObject, plan: PolicyPlan, ctx: ReconcileContext): Promise<Outcome> {
+    const attempted = [...plan.create, ...plan.update.map((u) => u.desired)];
+    // A profile's writes go out together: they are independent objects.
+    const writes = await Promise.all([
+      ...plan.create.map((desired) => this.create(profile, desired)),
+      ...plan.update.map(({ live, desired }) => this.replace(live, desired)),
+    ]);
+    const applied = attempted.filter((_, i) => writes[i] === 'ok');
+    if (writes.includes(STALE)) {
+      this.reportChanges(profile, applied, [], ctx);
+      return { retry: true }; // our cache was behind: look again, quietly
     }
-    await this.prune(profile, owned, new Set(rendered.policies.map((p) => p.metadata.name)));
+    const failures = writes.filter((w): w is Error => w instanceof Error);
+    const conflicts = [
+      ...plan.conflicts.map((c) => `${c.desired.metadata.name} (${describeOwner(c.live)})`),
+      ...writes.flatMap((w) => (typeof w === 'object' && 'conflict' in w ? [w.conflict] : [])),
+    ];
+    // Prune only once every wanted policy is in place: policies are additive, so the old ones
+    // (e.g. v1 names) keep protecting until their successors exist.
+    const pruned = failures.length === 0 && conflicts.length === 0 ? await this.prune(plan.prune) : [];
+    this.reportChanges(profile, applied, pruned, ctx);
 
-    const names = rendered.policies.map((p) => p.metadata.name).filter((n) => !conflicts.includes(n));
+    const wanted = [...plan.unchanged, ...attempted];
     if (failures.length > 0) {
-      const message = `apply failed: ${failures.join('; ')}`;
-      this.event(profile, 'Warning', Reason.ApplyFailed, 'Apply', message);
+      const message = `apply failed: ${failures.map((f) => f.message).join('; ')}`;
+      ctx.log.error({ err: failures[0] }, 'applying NetworkPolicies failed; retrying with backoff');
+      this.event(profile, 'Warning', EventReason.ApplyFailed, 'Apply', message);
       await this.writeStatus(profile, {
         reason: Reason.ApplyFailed,
         message,
-        policies: names,
+        policies: wanted.map((p) => p.metadata.name),
         mode: 'Enforce',
       });
-      throw new Error(message); // retried with backoff
+      throw failures[0]; // retried with backoff
     }
     if (conflicts.length > 0) {
       const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
-      this.event(profile, 'Warning', Reason.Conflict, 'Apply', message);
-      await this.writeStatus(profile, { reason: Reason.Conflict, message, policies: names, mode: 'Enforce' });
+      const held = new Set(plan.conflicts.map((c) => c.desired.metadata.name));
+      const changed = await this.writeStatus(profile, {
+        reason: Reason.Conflict,
+        message,
+        policies: wanted.map((p) => p.metadata.name).filter((n) => !held.has(n)),
+        mode: 'Enforce',
+      });
+      if (changed) {
+        ctx.log.warn({ conflicts }, 'policy name held by another owner; not taken over');
+        this.event(profile, 'Warning', EventReason.Conflict, 'Apply', message);
+      }
       return { requeueAfterMs: this.deps.conflictRetryMs };
     }
     await this.writeStatus(profile, {
       reason: Reason.Reconciled,
-      message: `${names.length} NetworkPolicies enforced`,
-      policies: names,
+      message: `${plural(wanted.length, 'NetworkPolicy', 'NetworkPolicies')} enforced`,
+      policies: wanted.map((p) => p.metadata.name),
       mode: 'Enforce',
     });
     return undefined;
   }
 
-  /** Policies in the profile's namespace that this profile controls (label + ownerReference). */
-  private ownedPolicies(profile: ProfileObject): LivePolicy[] {
-    const ns = profile.metadata.namespace;
-    return this.deps.policies
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === ns &&
-          p.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-          isControlledBy(p, profile.metadata.uid),
-      );
+  /** One log line per policy and one Event per reconcile that changed enforcement. */
+  private reportChanges(
+    profile: ProfileObject,
+    applied: NetworkPolicy[],
+    pruned: LivePolicy[],
+    ctx: ReconcileContext,
+  ): void {
+    if (applied.length + pruned.length === 0) return;
+    // The spec was already enforced at this generation: someone else changed our policies.
+    const repair = isEnforcedAtGeneration(profile);
+    for (const p of applied)
+      ctx.log.info({ policy: p.metadata.name }, repair ? 'repaired NetworkPolicy' : 'applied NetworkPolicy');
+    for (const p of pruned)
+      ctx.log.info({ policy: p.metadata.name }, 'deleted NetworkPolicy no longer in the spec');
+    const parts = [
+      ...(applied.length > 0 ? [`${repair ? 'restored' : 'applied'} ${names(applied)}`] : []),
+      ...(pruned.length > 0 ? [`deleted ${names(pruned)}`] : []),
+    ];
+    this.event(
+      profile,
+      'Normal',
+      repair ? EventReason.Repaired : EventReason.Applied,
+      repair ? 'Repair' : 'Apply',
+      `NetworkPolicies ${parts.join('; ')}`,
+    );
   }
 
-  private async ensure(profile: ProfileObject, desired: NetworkPolicy): Promise<'ok' | 'conflict' | Error> {
-    const live = this.deps.policies.get(keyOf(desired.metadata));
+  private async create(profile: ProfileObject, desired: NetworkPolicy): Promise<WriteResult> {
+    const key = keyOf(desired.metadata);
     try {
-      if (!live) {
-        await this.deps.store.create(desired);
-        this.event(profile, 'Normal', 'Applied', 'Create', `created NetworkPolicy ${desired.metadata.name}`);
-        return 'ok';
-      }
-      if (!isControlledBy(live, profile.metadata.uid)) return 'conflict';
-      if (isUpToDate(live, desired)) return 'ok';
-      await this.deps.store.replace(live, desired);
-      this.event(profile, 'Normal', 'Applied', 'Apply', `applied NetworkPolicy ${desired.metadata.name}`);
+      const written = await this.deps.policies.create(desired);
+      this.deps.policyWrites.remember(
+        key,
+        undefined,
+        canonicalJson(desired),
+        written?.metadata?.resourceVersion,
+      );
       return 'ok';
     } catch (error) {
-      if (error instanceof KubeApiError && error.reason === 'AlreadyExists')
-        return this.ensureExisting(profile, desired);
-      return error instanceof Error ? error : new Error(String(error));
+      if (isAlreadyExists(error)) return this.createdMeanwhileOrForeign(profile, desired);
+      return asError(error);
     }
   }
 
-  /** Create said AlreadyExists: either our own write the cache has not seen yet, or a foreign object. */
-  private async ensureExisting(
+  /** Create said AlreadyExists: our own write the cache has not seen yet, or a foreign object. */
+  private async createdMeanwhileOrForeign(
     profile: ProfileObject,
     desired: NetworkPolicy,
-  ): Promise<'ok' | 'conflict' | Error> {
+  ): Promise<WriteResult> {
     try {
-      const live = await this.deps.rest.get<LivePolicy>(
-        networkPolicy(desired.metadata.namespace, desired.metadata.name),
+      const live = await this.deps.policies.get(desired.metadata.namespace, desired.metadata.name);
+      if (!isControlledBy(live, profile.metadata.uid))
+        return { conflict: `${desired.metadata.name} (${describeOwner(live)})` };
+      return isUpToDate(live, desired) ? 'ok' : this.replace(live, desired);
+    } catch (error) {
+      return isNotFound(error) ? STALE : asError(error);
+    }
+  }
+
+  private async replace(live: LivePolicy, desired: NetworkPolicy): Promise<WriteResult> {
+    const key = keyOf(desired.metadata);
+    try {
+      const written = await this.deps.policies.replace(live, desired);
+      this.deps.policyWrites.remember(
+        key,
+        live.metadata.resourceVersion,
+        canonicalJson(desired),
+        written?.metadata?.resourceVersion,
       );
-      if (!isControlledBy(live, profile.metadata.uid)) return 'conflict';
-      if (!isUpToDate(live, desired)) await this.deps.store.replace(live, desired);
       return 'ok';
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      // 409: the object changed since our cache saw it (or went away); the next look decides again.
+      if (isConflict(error) || isNotFound(error)) return STALE;
+      return asError(error);
     }
   }
 
-  private async prune(profile: ProfileObject, owned: LivePolicy[], keep: ReadonlySet<string>): Promise<void> {
-    for (const stale of owned.filter((p) => !keep.has(p.metadata.name))) {
-      try {
-        await this.deps.store.delete(
-          stale.metadata.namespace as string,
-          stale.metadata.name,
-          stale.metadata.uid,
-        );
-        this.event(profile, 'Normal', 'Pruned', 'Delete', `deleted NetworkPolicy ${stale.metadata.name}`);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
+  private async prune(stale: LivePolicy[]): Promise<LivePolicy[]> {
+    await Promise.all(
+      stale.map(async (p) => {
+        try {
+          await this.deps.policies.delete(p.metadata.namespace as string, p.metadata.name, p.metadata.uid);
+        } catch (error) {
+          if (!isNotFound(error) && !isConflict(error)) throw error; // gone, or a new namesake: not ours to delete
+        }
+      }),
+    );
+    return stale;
   }
 
+  /** Applies the status when it differs from what the cache shows; true when it was written. */
   private async writeStatus(
     profile: ProfileObject,
     outcome: Omit<ReconcileOutcome, 'generation'>,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    const key = keyOf(profile.metadata);
+    this.deps.onReason?.(key, outcome.reason);
     const status = desiredStatus(
       profile.status,
       { ...outcome, generation: profile.metadata.generation },
       this.deps.now,
     );
-    if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return;
-    const { namespace, name } = {
-      namespace: profile.metadata.namespace as string,
-      name: profile.metadata.name,
-    };
-    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status };
+    if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return false;
+    const content = canonicalJson(status);
+    if (this.deps.statusWrites.isPending(key, profile.metadata.resourceVersion, content)) return false;
+    const { namespace, name } = splitKey(key);
     try {
-      await this.deps.rest.apply(profileStatus(namespace, name), body, FIELD_MANAGER);
+      const version = await this.deps.status.applyStatus(namespace, name, status);
+      this.deps.statusWrites.remember(key, profile.metadata.resourceVersion, content, version);
+      return true;
     } catch (error) {
-      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing to report on
+      if (isNotFound(error)) return false; // deleted meanwhile: nothing to report on
+      throw error;
     }
   }
 
-  private event(
-    profile: ProfileObject,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    action: string,
-    note: string,
-  ): void {
+  private event(profile: ProfileObject, type: EventType, reason: string, action: string, note: string): void {
     const regarding: Regarding = {
       apiVersion: API_VERSION,
       kind: KIND,
@@ -228,6 +350,21 @@ export class ProfileReconciler {
   }
 }
 
+/** The status says this generation's spec is already enforced. */
+function isEnforcedAtGeneration(profile: ProfileObject): boolean {
+  const status = profile.status;
+  const ready = status?.conditions?.find((c) => c.type === READY);
+  return (
+    status?.observedGeneration !== undefined &&
+    status.observedGeneration === profile.metadata.generation &&
+    ready?.reason === Reason.Reconciled
+  );
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** The profile a managed policy belongs to, as a work-queue key. */
 export function profileKeyOfPolicy(policy: LivePolicy): string | undefined {
   const owner = policy.metadata.ownerReferences?.find(
@@ -236,4 +373,10 @@ export function profileKeyOfPolicy(policy: LivePolicy): string | undefined {
   if (owner) return `${policy.metadata.namespace}/${owner.name}`;
   const label = policy.metadata.labels?.[PROFILE_LABEL];
   return label && policy.metadata.namespace ? `${policy.metadata.namespace}/${label}` : undefined;
+}
+
+/** The owner-uid index value of a policy: the uid of its controller owner reference. */
+export function controllerUid(policy: LivePolicy): readonly string[] {
+  const owner = policy.metadata.ownerReferences?.find((r) => r.controller === true);
+  return owner ? [owner.uid] : [];
 }

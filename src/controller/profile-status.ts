@@ -1,5 +1,7 @@
-// What a profile's status should say, computed from the outcome of a reconcile (pure).
-import type { Condition, Mode, ProfileStatus } from '../api/v1alpha1/index.js';
+// What a profile's status should say, computed from the outcome of a reconcile (pure). Only the
+// fields and the condition type this operator owns: another writer's conditions are neither copied
+// into our server-side apply (which would take them over) nor a reason to write.
+import type { AuditSummary, Condition, Mode, ProfileStatus } from '../api/v1alpha1/index.js';
 import { READY, Reason, withCondition } from './conditions.js';
 
 export interface ReconcileOutcome {
@@ -8,6 +10,7 @@ export interface ReconcileOutcome {
   policies: string[];
   reason: Reason;
   message: string;
+  audit?: AuditSummary;
 }
 
 export function desiredStatus(
@@ -23,12 +26,14 @@ export function desiredStatus(
     ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
   };
   const policies = [...outcome.policies].sort();
+  const ours = current?.conditions?.filter((c) => c.type === READY);
   return {
     ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
     mode: outcome.mode,
     policyCount: policies.length,
     policies,
-    conditions: withCondition(current?.conditions, ready, now),
+    conditions: withCondition(ours, ready, now),
+    ...(outcome.audit ? { audit: outcome.audit } : {}),
   };
 }
 
@@ -41,5 +46,6 @@ export function ownedStatusFields(status: ProfileStatus | undefined): ProfileSta
     ...(status?.policyCount !== undefined ? { policyCount: status.policyCount } : {}),
     ...(status?.policies !== undefined ? { policies: status.policies } : {}),
     ...(ready && ready.length > 0 ? { conditions: ready } : {}),
+    ...(status?.audit !== undefined ? { audit: status.audit } : {}),
   };
 }

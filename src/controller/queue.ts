@@ -10,7 +10,11 @@ export interface QueueMetrics {
 
 const NO_METRICS: QueueMetrics = { depth: () => {}, added: () => {}, retried: () => {} };
 
-export type Outcome = { requeueAfterMs?: number } | undefined;
+/**
+ * What a reconcile asks of the queue: nothing (done), a look again after a delay, or `retry`: again
+ * with the per-key backoff but without counting as an error (e.g. a 409 from a stale cache).
+ */
+export type Outcome = { requeueAfterMs?: number; retry?: boolean } | undefined;
 export type Worker = (key: string) => Promise<Outcome>;
 
 export class WorkQueue {
@@ -87,8 +91,11 @@ export class WorkQueue {
   private async process(key: string): Promise<void> {
     try {
       const outcome = await this.worker(key);
-      this.failures.delete(key);
-      if (outcome?.requeueAfterMs !== undefined) this.addAfter(key, outcome.requeueAfterMs);
+      if (outcome?.retry) this.addRateLimited(key);
+      else {
+        this.failures.delete(key);
+        if (outcome?.requeueAfterMs !== undefined) this.addAfter(key, outcome.requeueAfterMs);
+      }
     } catch (error) {
       this.onError(key, error);
       this.addRateLimited(key);

@@ -3,7 +3,7 @@
 // (so the operator needs Roles in those namespaces only, not cluster-wide list and watch).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Informer, type InformerHandler } from './informer.js';
+import { type IndexFunc, Informer, type InformerHandler } from './informer.js';
 import { type KubeObject, splitKey } from './objects.js';
 import type { KubeRest } from './rest.js';
 
@@ -11,6 +11,9 @@ export interface ObjectCache<T extends KubeObject> {
   on(handler: InformerHandler<T>): void;
   get(key: string): T | undefined;
   list(): T[];
+  /** Files objects under an index (add before start); `byIndex` then looks them up. */
+  addIndex(index: string, fn: IndexFunc<T>): void;
+  byIndex(index: string, value: string): T[];
   readonly size: number;
   hasSynced(): boolean;
   waitForSync(): Promise<void>;
@@ -31,6 +34,14 @@ export class NamespacedInformers<T extends KubeObject> implements ObjectCache<T>
 
   list(): T[] {
     return [...this.byNamespace.values()].flatMap((informer) => informer.list());
+  }
+
+  addIndex(index: string, fn: IndexFunc<T>): void {
+    for (const informer of this.byNamespace.values()) informer.addIndex(index, fn);
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return [...this.byNamespace.values()].flatMap((informer) => informer.byIndex(index, value));
   }
 
   get size(): number {

@@ -53,4 +53,14 @@ export class KubeApiError extends Error {
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'NotFound';
+export const isAlreadyExists = (e: unknown): boolean =>
+  e instanceof KubeApiError && e.reason === 'AlreadyExists';
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'Conflict';
+
+/** A write refused before it was sent, because this replica may no longer be the leader. */
+export class FencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FencedError';
+  }
+}

@@ -1,6 +1,9 @@
 // A list-then-watch cache of one resource, in wire shape. Unlike client-node's informer, it never
 // stops for good: on 410 Gone it relists at once, on any other error it relists after an
 // exponential backoff (client-go's reflector behaviour). Watch events keep the cache current.
+// A watch that ends quietly (the server's timeout, or client-node's inactivity timer on a quiet
+// cluster) resumes from the last resourceVersion: no LIST, no warning. Objects are slimmed before
+// they are stored (managedFields and last-applied copies are most of an object's bytes and never read).
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
@@ -16,8 +19,36 @@ export interface InformerOptions {
   labelSelector?: string;
 }
 
+/** An index function: the index values an object is filed under (client-go's IndexFunc). */
+export type IndexFunc<T> = (object: T) => readonly string[];
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** What the cache keeps of an object: everything but managedFields and kubectl's last-applied copy. */
+export function slim<T extends KubeObject>(object: T): T {
+  const meta = object.metadata as T['metadata'] & { managedFields?: unknown };
+  if (!meta || (meta.managedFields === undefined && meta.annotations?.[LAST_APPLIED] === undefined))
+    return object;
+  const { managedFields: _dropped, ...metadata } = meta;
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _copy, ...annotations } = metadata.annotations;
+    metadata.annotations = annotations;
+  }
+  return { ...object, metadata };
+}
+
+/**
+ * Longer than the API server's bookmark interval (about a minute), so a healthy quiet watch is not
+ * cut by client-node's inactivity timer; a dead connection is still noticed within this time.
+ */
+const WATCH_INACTIVITY_MS = 90_000;
+
+const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError';
+
 export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
+  private readonly indexers = new Map<string, IndexFunc<T>>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly backoff = new Backoff(200, 30_000);
   private resourceVersion = '';
@@ -44,6 +75,50 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.store.values()];
+  }
+
+  /** Files every object under `index` by `fn` (add before start). */
+  addIndex(index: string, fn: IndexFunc<T>): void {
+    this.indexers.set(index, fn);
+    this.indices.set(index, new Map());
+  }
+
+  /** The objects filed under `value` in `index`: a lookup, not a scan. */
+  byIndex(index: string, value: string): T[] {
+    const keys = this.indices.get(index)?.get(value);
+    return keys ? [...keys].map((k) => this.store.get(k) as T) : [];
+  }
+
+  private setObject(key: string, object: T): void {
+    const old = this.store.get(key);
+    if (old) this.unindex(key, old);
+    this.store.set(key, object);
+    for (const [index, fn] of this.indexers) {
+      const byValue = this.indices.get(index) as Map<string, Set<string>>;
+      for (const value of fn(object)) {
+        const keys = byValue.get(value) ?? new Set<string>();
+        keys.add(key);
+        byValue.set(value, keys);
+      }
+    }
+  }
+
+  private deleteObject(key: string): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    this.unindex(key, old);
+    this.store.delete(key);
+  }
+
+  private unindex(key: string, object: T): void {
+    for (const [index, fn] of this.indexers) {
+      const byValue = this.indices.get(index) as Map<string, Set<string>>;
+      for (const value of fn(object)) {
+        const keys = byValue.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) byValue.delete(value);
+      }
+    }
   }
 
   get size(): number {
@@ -82,7 +157,7 @@ export class Informer<T extends KubeObject> {
         labelSelector: this.options.labelSelector,
         resourceVersion: '0',
       });
-      this.replace(list.items);
+      this.replace(list.items.map(slim));
       this.resourceVersion = list.metadata.resourceVersion;
       if (!this.synced) {
         this.synced = true;
@@ -100,12 +175,12 @@ export class Informer<T extends KubeObject> {
     const fresh = new Map(items.map((item) => [keyOf(item.metadata), item]));
     for (const [key, old] of this.store)
       if (!fresh.has(key)) {
-        this.store.delete(key);
+        this.deleteObject(key);
         this.emit('delete', old);
       }
     for (const [key, item] of fresh) {
       const old = this.store.get(key);
-      this.store.set(key, item);
+      this.setObject(key, item);
       if (!old) this.emit('add', item);
       else if (old.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit('update', item, old);
     }
@@ -115,7 +190,7 @@ export class Informer<T extends KubeObject> {
     if (this.stopped) return;
     const delay = this.backoff.next();
     this.log.warn(
-      { err: String(error), path: this.options.path, retryInMs: delay },
+      { err: error, path: this.options.path, retryInMs: delay },
       'informer error, relisting after backoff',
     );
     this.retryTimer = setTimeout(() => void this.relist(), delay);
@@ -131,7 +206,10 @@ export class Informer<T extends KubeObject> {
       labelSelector: this.options.labelSelector,
       timeoutSeconds: 300 + Math.floor(Math.random() * 300),
     };
-    this.abort = await new Watch(this.kubeConfig).watch(
+    const watcher = new Watch(this.kubeConfig);
+    // Declared private in client-node's types, but a plain field its own code reads per watch.
+    (watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_INACTIVITY_MS;
+    this.abort = await watcher.watch(
       this.options.path,
       query,
       (phase: string, object: T & { code?: number }) => {
@@ -144,24 +222,27 @@ export class Informer<T extends KubeObject> {
       (error: unknown) => {
         if (this.stopped) return;
         if (gone || (error as { statusCode?: number } | null)?.statusCode === 410) void this.relist();
-        else if (error) this.retryLater(error);
-        else void this.watch(); // the server closed the watch normally: resume from the last version
+        else if (error && !isTimeout(error)) this.retryLater(error);
+        // Closed by the server's timeout, or quiet for longer than the inactivity timer: a normal
+        // end. Resume from the last version (client-node's ListWatch does the same since #3020).
+        else void this.watch().catch((e: unknown) => this.retryLater(e));
       },
     );
   }
 
-  private apply(phase: string, object: T): void {
-    const version = object.metadata?.resourceVersion;
+  private apply(phase: string, received: T): void {
+    const version = received.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
-    if (phase === 'BOOKMARK') return;
+    if (phase === 'BOOKMARK' || !received.metadata?.name) return;
+    const object = slim(received);
     const key = keyOf(object.metadata);
     const old = this.store.get(key);
     if (phase === 'DELETED') {
-      this.store.delete(key);
+      this.deleteObject(key);
       this.emit('delete', object);
       return;
     }
-    this.store.set(key, object);
+    this.setObject(key, object);
     this.emit(old ? 'update' : 'add', object, old);
   }
 }

@@ -1,8 +1,12 @@
 // Leader election on a coordination.k8s.io/v1 Lease with client-go's timings: lease 15 s, renew
 // deadline 10 s, retry every 2 s. Writes use optimistic concurrency (resourceVersion), so two
-// candidates can never both believe they hold the lease.
+// candidates can never both believe they hold the lease. Time is this process's monotonic clock:
+// another holder's lease expires a lease duration after WE last saw it change (client-go's
+// observedTime), never by comparing its renewTime with our wall clock (clock skew); and our own
+// leadership is only trusted for a renew deadline after the start of our last successful renewal,
+// which is what fences writes (see writeFence).
 import type { Logger } from 'pino';
-import { isConflict, isNotFound } from './errors.js';
+import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import { lease, leases } from './paths.js';
 import type { KubeRest } from './rest.js';
 
@@ -30,12 +34,16 @@ interface Lease {
 }
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+const monotonicMs = () => performance.now();
 
 export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastRenew = 0;
+  /** Monotonic start time of our last successful acquire/renew. */
+  private lastRenew = Number.NEGATIVE_INFINITY;
+  /** The other holder's record as last seen, and when (monotonic) we first saw it so. */
+  private observed: { record: string; at: number } | undefined;
 
   constructor(
     private readonly rest: KubeRest,
@@ -51,6 +59,20 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * Why this replica must not write now, or undefined while it may. Writes stop once the lease is
+   * older than the renew deadline, before any other candidate can see it expire (lease duration):
+   * a paused or partitioned leader that wakes up finds its writes refused before it even learns it
+   * was deposed.
+   */
+  readonly writeFence = (): string | undefined => {
+    if (!this.leading) return 'not the leader';
+    const age = monotonicMs() - this.lastRenew;
+    return age < this.timings.renewDeadlineMs
+      ? undefined
+      : `leader lease last renewed ${Math.round(age)} ms ago (renew deadline ${this.timings.renewDeadlineMs} ms)`;
+  };
+
   start(): void {
     void this.tick();
   }
@@ -60,10 +82,13 @@ export class LeaderElector {
   }
 
   private async tick(): Promise<void> {
+    const started = monotonicMs();
+    // A wake-up past the deadline: give up leadership before anything else runs.
+    if (this.leading && this.writeFence()) this.lose('could not renew within the deadline');
     try {
       const held = await this.tryAcquireOrRenew();
       if (held) {
-        this.lastRenew = Date.now();
+        this.lastRenew = started;
         if (!this.leading) {
           this.leading = true;
           this.log.info(
@@ -74,9 +99,8 @@ export class LeaderElector {
         }
       } else if (this.leading) this.lose('lease taken by another candidate');
     } catch (error) {
-      this.log.warn({ err: String(error) }, 'leader election request failed');
-      if (this.leading && Date.now() - this.lastRenew > this.timings.renewDeadlineMs)
-        this.lose('could not renew within the deadline');
+      this.log.warn({ err: error }, 'leader election request failed');
+      if (this.leading && this.writeFence()) this.lose('could not renew within the deadline');
     }
     this.schedule();
   }
@@ -109,12 +133,12 @@ export class LeaderElector {
         metadata: { name: this.name, namespace: this.namespace },
         spec,
       };
-      return this.write(() => this.rest.request({ method: 'POST', path: leases(this.namespace), body }));
+      return this.write(() =>
+        this.rest.request({ method: 'POST', path: leases(this.namespace), body, unfenced: true }),
+      );
     }
     const holder = current.spec.holderIdentity;
-    const renewed = Date.parse(current.spec.renewTime ?? '') || 0;
-    const expired = renewed + (current.spec.leaseDurationSeconds ?? 15) * 1000 < now;
-    if (holder && holder !== this.identity && !expired) return false;
+    if (holder && holder !== this.identity && !this.othersLeaseExpired(current)) return false;
     if (holder === this.identity) {
       spec.acquireTime = current.spec.acquireTime ?? spec.acquireTime;
       spec.leaseTransitions = current.spec.leaseTransitions ?? 0;
@@ -128,8 +152,16 @@ export class LeaderElector {
       spec,
     };
     return this.write(() =>
-      this.rest.request({ method: 'PUT', path: lease(this.namespace, this.name), body }),
+      this.rest.request({ method: 'PUT', path: lease(this.namespace, this.name), body, unfenced: true }),
     );
+  }
+
+  /** client-go: a lease expires leaseDuration after we observed its record last change. */
+  private othersLeaseExpired(current: Lease): boolean {
+    const record = `${current.spec.holderIdentity}\u0000${current.spec.renewTime}\u0000${current.metadata.resourceVersion}`;
+    const now = monotonicMs();
+    if (this.observed?.record !== record) this.observed = { record, at: now };
+    return this.observed.at + (current.spec.leaseDurationSeconds ?? 15) * 1000 < now;
   }
 
   private async write(send: () => Promise<unknown>): Promise<boolean> {
@@ -137,7 +169,7 @@ export class LeaderElector {
       await send();
       return true;
     } catch (error) {
-      if (isConflict(error) || (error as { reason?: string }).reason === 'AlreadyExists') return false; // someone else won the race
+      if (isConflict(error) || isAlreadyExists(error)) return false; // someone else won the race
       throw error;
     }
   }
@@ -161,9 +193,10 @@ export class LeaderElector {
         method: 'PUT',
         path: lease(this.namespace, this.name),
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec },
+        unfenced: true,
       });
     } catch (error) {
-      this.log.warn({ err: String(error) }, 'could not release the lease');
+      this.log.warn({ err: error }, 'could not release the lease');
     }
   }
 }

@@ -36,8 +36,21 @@ export function isUpToDate(live: LivePolicy, desired: NetworkPolicy): boolean {
   );
 }
 
-export class PolicyStore {
+/** The NetworkPolicy writes the reconcilers make (an in-memory fake stands in for unit tests). */
+export interface PolicyWriter {
+  create(policy: NetworkPolicy): Promise<LivePolicy>;
+  replace(live: LivePolicy, desired: NetworkPolicy): Promise<LivePolicy>;
+  delete(namespace: string, name: string, uid: string | undefined): Promise<void>;
+  /** A read past the cache (which only holds policies with our labels). */
+  get(namespace: string, name: string): Promise<LivePolicy>;
+}
+
+export class PolicyStore implements PolicyWriter {
   constructor(private readonly rest: KubeRest) {}
+
+  get(namespace: string, name: string): Promise<LivePolicy> {
+    return this.rest.get<LivePolicy>(networkPolicy(namespace, name));
+  }
 
   /** Create only: fails with AlreadyExists instead of taking over an object that is not ours. */
   create(policy: NetworkPolicy): Promise<LivePolicy> {

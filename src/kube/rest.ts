@@ -5,7 +5,8 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError } from './errors.js';
+import { FencedError, KubeApiError } from './errors.js';
+import { TokenBucket } from './rate-limit.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -15,7 +16,18 @@ export interface RequestSpec {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** Leader election's own Lease writes: allowed while other writes are fenced. */
+  unfenced?: boolean;
 }
+
+export interface RestOptions {
+  /** Client-side rate limit (token bucket); 0 = none. */
+  qps?: number;
+  burst?: number;
+}
+
+/** Says why writes must stop now (e.g. the leader lease may have passed to another replica), or undefined. */
+export type WriteFence = () => string | undefined;
 
 /** Observes every request (write counting for the no-churn guarantee, metrics). */
 export type RequestObserver = (method: string, path: string, status: number) => void;
@@ -26,11 +38,26 @@ export class KubeRest {
   private readonly server: URL;
   private readonly observers: RequestObserver[] = [];
   private agent: HttpAgent | undefined;
+  private readonly limiter: TokenBucket;
+  private fence: WriteFence = () => undefined;
 
-  constructor(private readonly kubeConfig: KubeConfig) {
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    options: RestOptions = {},
+  ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
+    this.limiter = new TokenBucket(options.qps ?? 0, options.burst ?? 1);
+  }
+
+  /**
+   * Fencing: every write (anything but GET) first asks `fence`, and is refused without being sent
+   * when it names a reason. Checked right before the request leaves, after the rate limiter, so
+   * work queued before a pause cannot slip out after it.
+   */
+  setWriteFence(fence: WriteFence): void {
+    this.fence = fence;
   }
 
   onRequest(observer: RequestObserver): void {
@@ -72,6 +99,7 @@ export class KubeRest {
   }
 
   async request<T>(spec: RequestSpec): Promise<T> {
+    await this.limiter.take();
     const url = new URL(spec.path, this.server);
     for (const [k, v] of Object.entries(spec.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -86,6 +114,10 @@ export class KubeRest {
       headers['Content-Length'] = Buffer.byteLength(payload);
     }
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    if (spec.method !== 'GET' && !spec.unfenced) {
+      const why = this.fence();
+      if (why) throw new FencedError(`${spec.method} ${spec.path} not sent: ${why}`);
+    }
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = send(url, { ...base, method: spec.method, headers, timeout: 30_000 }, (res) => {
         const chunks: Buffer[] = [];

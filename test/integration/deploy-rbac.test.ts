@@ -119,7 +119,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       return p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
     });
     const frontend = await admin.get<Stored & { metadata: { ownerReferences: unknown[] } }>(
-      networkPolicy(ns, 'shop-frontend'),
+      networkPolicy(ns, 'shop.frontend'),
     );
     expect(frontend.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'AppTrustProfile', uid: ready.metadata.uid, blockOwnerDeletion: true }),
@@ -128,12 +128,12 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     // Drift: an edit by someone else is put back (update).
     await admin.request({
       method: 'PUT',
-      path: networkPolicy(ns, 'shop-frontend'),
+      path: networkPolicy(ns, 'shop.frontend'),
       body: { ...frontend, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
     });
     await eventually('the drift to be repaired', async () => {
       const p = await admin.get<Stored & { spec: { podSelector: { matchLabels?: unknown } } }>(
-        networkPolicy(ns, 'shop-frontend'),
+        networkPolicy(ns, 'shop.frontend'),
       );
       return p.spec.podSelector.matchLabels ? true : undefined;
     });
@@ -154,7 +154,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       const names = (await admin.get<{ items: Stored[] }>(networkPolicies(ns))).items.map(
         (p) => p.metadata.name,
       );
-      return names.includes('shop-backend') ? undefined : names;
+      return names.includes('shop.backend') ? undefined : names;
     });
 
     // Events: a Conflict with a foreign policy is reported (create on events.k8s.io).

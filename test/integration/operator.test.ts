@@ -116,16 +116,16 @@ describe('profile reconcile', () => {
       status: 'True',
       message: '2 NetworkPolicies enforced',
     });
-    expect(p.status?.policies).toEqual(['shop-backend', 'shop-frontend']);
+    expect(p.status?.policies).toEqual(['shop.backend', 'shop.frontend']);
     const policies = await listPolicies(ns);
-    expect(policies.map((x) => x.metadata.name).sort()).toEqual(['shop-backend', 'shop-frontend']);
+    expect(policies.map((x) => x.metadata.name).sort()).toEqual(['shop.backend', 'shop.frontend']);
     for (const np of policies)
       expect(np.metadata.ownerReferences?.[0]).toMatchObject({
         kind: 'AppTrustProfile',
         name: 'shop',
         controller: true,
       });
-    const backend = policies.find((x) => x.metadata.name === 'shop-backend');
+    const backend = policies.find((x) => x.metadata.name === 'shop.backend');
     expect(backend?.spec.ingress?.[0]?.from).toEqual([
       { podSelector: { matchLabels: { role: 'frontend' } } },
     ]);
@@ -143,12 +143,12 @@ describe('profile reconcile', () => {
     spec.allow = [{ from: { component: 'frontend' }, to: { component: 'api' }, ports: [{ port: 9090 }] }];
     const updated = await updateSpec(ns, 'shop', spec);
     const p = await readyWith(ns, 'shop', 'Reconciled', updated.metadata.generation);
-    expect(p.status?.policies).toEqual(['shop-api', 'shop-frontend']);
+    expect(p.status?.policies).toEqual(['shop.api', 'shop.frontend']);
     const names = await eventually('stale policy pruned', async () => {
       const n = (await listPolicies(ns)).map((x) => x.metadata.name).sort();
-      return n.includes('shop-backend') ? undefined : n;
+      return n.includes('shop.backend') ? undefined : n;
     });
-    expect(names).toEqual(['shop-api', 'shop-frontend']);
+    expect(names).toEqual(['shop.api', 'shop.frontend']);
   });
 
   it('invalid update keeps the old policies and reports InvalidSpec with the field path', async () => {
@@ -264,50 +264,161 @@ describe('profile reconcile', () => {
     const foreign = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'shop-backend', namespace: ns },
+      metadata: { name: 'shop.backend', namespace: ns },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     };
     await rest.request({ method: 'POST', path: networkPolicies(ns), body: foreign });
     await createProfile(shop(ns));
     const p = await readyWith(ns, 'shop', 'Conflict');
-    expect(p.status?.conditions?.[0]?.message).toContain('shop-backend');
+    expect(p.status?.conditions?.[0]?.message).toContain('shop.backend');
     const still = await rest.get<NetworkPolicy & { metadata: { ownerReferences?: unknown } }>(
-      networkPolicy(ns, 'shop-backend'),
+      networkPolicy(ns, 'shop.backend'),
     );
     expect(still.metadata.ownerReferences).toBeUndefined();
     expect(still.spec).toEqual(foreign.spec);
     // Once the foreign policy is gone, the profile converges by itself (retry later).
-    await rest.delete(networkPolicy(ns, 'shop-backend'));
+    await rest.delete(networkPolicy(ns, 'shop.backend'));
     await readyWith(ns, 'shop', 'Reconciled');
   });
 
-  it('Audit applies nothing, removes what it owned and lists the would-be policies', async () => {
+  it('Audit never changes enforcement: nothing applied or removed, the would-be changes in status', async () => {
     const ns = await namespace('audit');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
-    const updated = await updateSpec(ns, 'shop', { ...shop(ns).spec, mode: 'Audit' });
+    const before = await listPolicies(ns);
+    const writes = operator.writes;
+    const spec = shop(ns).spec;
+    spec.mode = 'Audit';
+    spec.components = [
+      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
+      { name: 'api', podSelector: { matchLabels: { role: 'api' } } },
+    ];
+    spec.allow = [{ from: { component: 'frontend' }, to: { component: 'api' }, ports: [{ port: 9090 }] }];
+    const updated = await updateSpec(ns, 'shop', spec);
     const p = await readyWith(ns, 'shop', 'Audit', updated.metadata.generation);
-    expect(p.status?.policies).toEqual(['shop-backend', 'shop-frontend']);
-    await eventually('owned policies removed', async () =>
-      (await listPolicies(ns)).length === 0 ? true : undefined,
+    expect(p.status?.conditions?.[0]).toMatchObject({ status: 'True' });
+    expect(p.status?.policies).toEqual(['shop.api', 'shop.frontend']);
+    expect((p.status as { audit?: unknown }).audit).toEqual({
+      create: ['shop.api'],
+      update: ['shop.frontend'],
+      delete: ['shop.backend'],
+    });
+    expect(p.status?.conditions?.[0]?.message).toContain(
+      'enforcing would create 1, update 1 and delete 1 NetworkPolicies',
     );
+    await operator.idle();
+    const after = await listPolicies(ns);
+    expect(after.map((x) => [x.metadata.name, x.metadata.resourceVersion])).toEqual(
+      before.map((x) => [x.metadata.name, x.metadata.resourceVersion]),
+    );
+    expect(operator.writes - writes).toBe(1); // the status, and no NetworkPolicy
+    // Back to Enforce applies it.
+    const enforced = await updateSpec(ns, 'shop', { ...spec, mode: 'Enforce' });
+    await readyWith(ns, 'shop', 'Reconciled', enforced.metadata.generation);
+    expect((await listPolicies(ns)).map((x) => x.metadata.name).sort()).toEqual([
+      'shop.api',
+      'shop.frontend',
+    ]);
+    expect(((await readProfile(ns, 'shop')).status as { audit?: unknown }).audit).toBeUndefined();
+  });
+
+  it('migrates v1 policy names without a gap: the new name exists before the old is deleted', async () => {
+    const ns = await namespace('rename');
+    const created = await createProfile(shop(ns));
+    await readyWith(ns, 'shop', 'Reconciled');
+    // What v1 left behind: the same policy under `<profile>-<component>`, owned by the profile.
+    const current = await rest.get<StoredPolicy>(networkPolicy(ns, 'shop.backend'));
+    const legacy = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: {
+        name: 'shop-backend',
+        namespace: ns,
+        labels: current.metadata.labels,
+        ownerReferences: current.metadata.ownerReferences,
+      },
+      spec: current.spec,
+    };
+    expect(created.metadata.name).toBe('shop');
+    await rest.request({ method: 'POST', path: networkPolicies(ns), body: legacy });
+    await eventually('the v1 name pruned', async () =>
+      (await listPolicies(ns)).some((x) => x.metadata.name === 'shop-backend') ? undefined : true,
+    );
+    expect((await listPolicies(ns)).map((x) => x.metadata.name).sort()).toEqual([
+      'shop.backend',
+      'shop.frontend',
+    ]);
+  });
+
+  it('never renders the baseline name: profile apptrust-default with component deny', async () => {
+    const ns = await namespace('takeover');
+    const p = shop(ns);
+    p.metadata.name = 'apptrust-default';
+    p.spec.components = [{ name: 'deny', podSelector: {} }];
+    p.spec.allow = [];
+    await createProfile(p);
+    const ready = await readyWith(ns, 'apptrust-default', 'Reconciled');
+    expect(ready.status?.policies).toEqual(['apptrust-default.deny']);
+  });
+
+  it('rewrites a status written by someone else, and only ours', async () => {
+    const ns = await namespace('selfheal');
+    const created = await createProfile(shop(ns));
+    const good = await readyWith(ns, 'shop', 'Reconciled', created.metadata.generation);
+    const foreign = {
+      type: 'Reviewed',
+      status: 'True',
+      reason: 'Manual',
+      message: 'looked at by a human',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    };
+    await rest.apply(
+      `${profile(ns, 'shop')}/status`,
+      {
+        apiVersion: API_VERSION,
+        kind: 'AppTrustProfile',
+        metadata: { name: 'shop', namespace: ns },
+        status: {
+          observedGeneration: 0,
+          conditions: [{ ...good.status?.conditions?.[0], status: 'False', reason: 'Tampered' }, foreign],
+        },
+      },
+      'someone-else',
+    );
+    const healed = await readyWith(ns, 'shop', 'Reconciled', created.metadata.generation);
+    expect(healed.status?.conditions).toContainEqual(foreign);
+    expect(healed.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    // The foreign condition stays the other writer's, and is no reason for us to write again.
+    const raw = await rest.get<{
+      metadata: { managedFields: Array<{ manager: string; fieldsV1?: unknown }> };
+    }>(profile(ns, 'shop'));
+    const ours = raw.metadata.managedFields.find(
+      (f) => f.manager === 'apptrust-operator' && JSON.stringify(f.fieldsV1).includes('Ready'),
+    );
+    expect(JSON.stringify(ours?.fieldsV1)).not.toContain('Reviewed');
+    await operator.idle();
+    const writes = operator.writes;
+    operator.resyncAll();
+    await new Promise((r) => setTimeout(r, 300));
+    await operator.idle();
+    expect(operator.writes - writes).toBe(0);
   });
 
   it('repairs drift: an edited policy is restored, a deleted one re-created', async () => {
     const ns = await namespace('drift');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
-    const original = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop-backend'));
+    const original = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop.backend'));
     const edited = { ...original, spec: { ...original.spec, ingress: [{}] } }; // "allow from everywhere"
-    await rest.request({ method: 'PUT', path: networkPolicy(ns, 'shop-backend'), body: edited });
+    await rest.request({ method: 'PUT', path: networkPolicy(ns, 'shop.backend'), body: edited });
     await eventually('edited policy restored', async () => {
-      const now = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop-backend'));
+      const now = await rest.get<NetworkPolicy>(networkPolicy(ns, 'shop.backend'));
       return JSON.stringify(now.spec) === JSON.stringify(original.spec) ? true : undefined;
     });
-    await rest.delete(networkPolicy(ns, 'shop-frontend'));
+    await rest.delete(networkPolicy(ns, 'shop.frontend'));
     await eventually('deleted policy re-created', async () =>
       rest
-        .get(networkPolicy(ns, 'shop-frontend'))
+        .get(networkPolicy(ns, 'shop.frontend'))
         .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))),
     );
   });
@@ -336,8 +447,8 @@ describe('profile reconcile', () => {
     await new Promise((r) => setTimeout(r, 300));
     await operator.idle();
     expect((await listPolicies(ns)).map((x) => x.metadata.name).sort()).toEqual([
-      'shop-backend',
-      'shop-frontend',
+      'shop.backend',
+      'shop.frontend',
     ]);
     expect(operator.writes).toBe(0);
   });

@@ -1,3 +1,4 @@
 export { type Cidr, parseCidr, strictlyContains } from './cidr.js';
 export { isDns1123Subdomain } from './names.js';
+export * from './reasons.js';
 export * from './schema.js';

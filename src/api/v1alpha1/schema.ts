@@ -341,6 +341,22 @@ export const ConditionSchema = z
   })
   .describe('A metav1.Condition.');
 
+const names = (what: string) => z.array(z.string().max(253)).max(64).optional().describe(what);
+
+export const AuditSchema = z.object({
+  create: names('NetworkPolicies enforcing would create.'),
+  update: names('NetworkPolicies enforcing would change.'),
+  delete: names('NetworkPolicies enforcing would delete.'),
+  conflicts: names('Wanted names held by a NetworkPolicy this profile does not own: not taken over.'),
+  newlyDenied: z.number().int().min(0).optional().describe('Live flows enforcing would deny.'),
+  newlyAllowed: z.number().int().min(0).optional().describe('Live flows enforcing would newly allow.'),
+  examples: z
+    .array(z.string().max(512))
+    .max(10)
+    .optional()
+    .describe('The first few of those flows, "denied|allowed FROM -> TO PORT/PROTO".'),
+});
+
 export const StatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional().describe('The spec generation last reconciled.'),
@@ -355,6 +371,9 @@ export const StatusSchema = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
       .describe('Observations of the profile state; Ready tells whether the policies match the spec.'),
+    audit: AuditSchema.optional().describe(
+      'Audit mode only: what enforcing the spec would change. Nothing is applied while in Audit.',
+    ),
   })
   .describe('What the operator observed and applied.');
 
@@ -385,6 +404,7 @@ export type Component = z.infer<typeof ComponentSchema>;
 export type ProfileSpec = z.infer<typeof SpecSchema>;
 export type ProfileStatus = z.infer<typeof StatusSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
+export type AuditSummary = z.infer<typeof AuditSchema>;
 export type AppTrustProfile = z.infer<typeof AppTrustProfileSchema>;
 export type Mode = (typeof MODES)[number];
 export type Direction = (typeof DIRECTIONS)[number];

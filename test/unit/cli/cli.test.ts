@@ -33,7 +33,7 @@ describe('apptrust CLI', () => {
     );
     const keys = docs.map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
     expect(keys).toEqual([...keys].sort());
-    expect(keys).toContain('shop/shop-frontend');
+    expect(keys).toContain('shop/shop.frontend');
     expect(docs.every((d) => d.kind === 'NetworkPolicy')).toBe(true);
   });
 
@@ -45,7 +45,7 @@ describe('apptrust CLI', () => {
       items: Array<{ metadata: { name: string; namespace: string } }>;
     };
     expect(list.kind).toBe('List');
-    expect(list.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['team/app-web']);
+    expect(list.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['team/app.web']);
   });
 
   it('is byte-stable across runs', () => {
@@ -85,12 +85,13 @@ describe('apptrust CLI', () => {
     expect(r.stderr).toContain('default/x: metadata.name: profile default/x is defined twice');
   });
 
-  it('catches policy name collisions between profiles of one namespace', () => {
+  it('gives profiles a-b/c and a/b-c different policy names (v1 rendered a-b-c for both)', () => {
     const a = profile('a-b').replace('name: web', 'name: c');
     const b = profile('a').replace('name: web', 'name: b-c');
     const r = apptrust(['render', '-f', '-'], `${a}---\n${b}`);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('NetworkPolicy name default/a-b-c is also rendered by profile a-b');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('name: a-b.c\n');
+    expect(r.stdout).toContain('name: a.b-c\n');
   });
 
   it('exits 2 on usage errors', () => {
@@ -112,6 +113,6 @@ describe('apptrust CLI', () => {
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n${profile('app')}`,
     );
     expect(r.code).toBe(0);
-    expect(parse(r.stdout)).toMatchObject({ kind: 'NetworkPolicy', metadata: { name: 'app-web' } });
+    expect(parse(r.stdout)).toMatchObject({ kind: 'NetworkPolicy', metadata: { name: 'app.web' } });
   });
 });

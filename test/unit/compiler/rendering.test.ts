@@ -35,9 +35,9 @@ const DNS_RULE = {
 };
 
 describe('rendering rules', () => {
-  it('renders one policy per component named <profile>-<component>, sorted by name', () => {
+  it('renders one policy per component named <profile>.<component>, sorted by name', () => {
     const r = renderProfile(base({}));
-    expect(r.policies.map((p) => p.metadata.name)).toEqual(['app-api', 'app-web']);
+    expect(r.policies.map((p) => p.metadata.name)).toEqual(['app.api', 'app.web']);
     expect(r.policies.every((p) => p.metadata.namespace === 'team')).toBe(true);
   });
 
@@ -48,8 +48,8 @@ describe('rendering rules', () => {
         { labels: { 'app.kubernetes.io/instance': 'argo' }, annotations: { 'argocd.argoproj.io/x': 'y' } },
       ),
     );
-    expect(policy(r, 'app-web').metadata).toEqual({
-      name: 'app-web',
+    expect(policy(r, 'app.web').metadata).toEqual({
+      name: 'app.web',
       namespace: 'team',
       labels: {
         'app.kubernetes.io/managed-by': 'apptrust-operator',
@@ -61,7 +61,7 @@ describe('rendering rules', () => {
 
   it('sets a controller ownerReference when the profile has a uid', () => {
     const r = renderProfile(base({}, { uid: '1234-abcd' }));
-    expect(policy(r, 'app-web').metadata.ownerReferences).toEqual([
+    expect(policy(r, 'app.web').metadata.ownerReferences).toEqual([
       {
         apiVersion: 'apptrust.dev/v1alpha1',
         kind: 'AppTrustProfile',
@@ -74,7 +74,7 @@ describe('rendering rules', () => {
   });
 
   it('defaults to isolating both directions with DNS egress and no other rules', () => {
-    const web = policy(renderProfile(base({})), 'app-web');
+    const web = policy(renderProfile(base({})), 'app.web');
     expect(web.spec).toEqual({
       podSelector: { matchLabels: { app: 'web' } },
       policyTypes: ['Ingress', 'Egress'],
@@ -83,7 +83,7 @@ describe('rendering rules', () => {
   });
 
   it('orders policyTypes Ingress, Egress whatever the order written', () => {
-    const web = policy(renderProfile(base({ isolate: ['Egress', 'Ingress'] })), 'app-web');
+    const web = policy(renderProfile(base({ isolate: ['Egress', 'Ingress'] })), 'app.web');
     expect(web.spec.policyTypes).toEqual(['Ingress', 'Egress']);
   });
 
@@ -94,33 +94,33 @@ describe('rendering rules', () => {
         allow: [{ from: { component: 'web' }, to: { component: 'api' }, ports: [{ port: 8080 }] }],
       }),
     );
-    expect(policy(r, 'app-web').spec.egress).toEqual([
+    expect(policy(r, 'app.web').spec.egress).toEqual([
       { to: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
     ]);
-    expect(policy(r, 'app-api').spec.ingress).toEqual([
+    expect(policy(r, 'app.api').spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
     ]);
-    expect(policy(r, 'app-web').spec.ingress).toBeUndefined();
-    expect(policy(r, 'app-api').spec.egress).toBeUndefined();
+    expect(policy(r, 'app.web').spec.ingress).toBeUndefined();
+    expect(policy(r, 'app.api').spec.egress).toBeUndefined();
   });
 
   it('renders nothing in a direction that is not isolated', () => {
     const r = renderProfile(
       base({ isolate: ['Ingress'], allow: [{ from: { component: 'web' }, to: { component: 'api' } }] }),
     );
-    expect(policy(r, 'app-web').spec).toEqual({
+    expect(policy(r, 'app.web').spec).toEqual({
       podSelector: { matchLabels: { app: 'web' } },
       policyTypes: ['Ingress'],
     });
-    expect(policy(r, 'app-api').spec.ingress).toEqual([
+    expect(policy(r, 'app.api').spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { app: 'web' } } }] },
     ]);
-    expect(policy(r, 'app-api').spec.egress).toBeUndefined();
+    expect(policy(r, 'app.api').spec.egress).toBeUndefined();
   });
 
   it('omits DNS when allowDNS is false or Egress is not isolated', () => {
-    expect(policy(renderProfile(base({ allowDNS: false })), 'app-web').spec.egress).toBeUndefined();
-    expect(policy(renderProfile(base({ isolate: ['Ingress'] })), 'app-web').spec.egress).toBeUndefined();
+    expect(policy(renderProfile(base({ allowDNS: false })), 'app.web').spec.egress).toBeUndefined();
+    expect(policy(renderProfile(base({ isolate: ['Ingress'] })), 'app.web').spec.egress).toBeUndefined();
   });
 
   it('uses the configured DNS peer and ports', () => {
@@ -128,7 +128,7 @@ describe('rendering rules', () => {
       dnsPeer: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'openshift-dns' } } },
       dnsPorts: [{ protocol: 'UDP' as const, port: 5353 }],
     };
-    const web = policy(renderProfile(base({}), { settings }), 'app-web');
+    const web = policy(renderProfile(base({}), { settings }), 'app.web');
     expect(web.spec.egress).toEqual([{ to: [settings.dnsPeer], ports: [{ protocol: 'UDP', port: 5353 }] }]);
   });
 
@@ -151,7 +151,7 @@ describe('rendering rules', () => {
         ],
       }),
     );
-    const peers = (policy(r, 'app-api').spec.ingress ?? []).flatMap((rule) => rule.from);
+    const peers = (policy(r, 'app.api').spec.ingress ?? []).flatMap((rule) => rule.from);
     expect(peers).toEqual(
       expect.arrayContaining([
         { podSelector: sel },
@@ -183,11 +183,11 @@ describe('rendering rules', () => {
         ],
       }),
     );
-    expect(policy(r, 'app-api').spec.ingress?.[0]?.ports).toEqual([
+    expect(policy(r, 'app.api').spec.ingress?.[0]?.ports).toEqual([
       { protocol: 'TCP', port: 'http' },
       { protocol: 'UDP', port: 9000, endPort: 9010 },
     ]);
-    expect(policy(r, 'app-web').spec.ingress).toEqual([
+    expect(policy(r, 'app.web').spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { app: 'api' } } }] },
     ]);
   });
@@ -208,7 +208,7 @@ describe('rendering rules', () => {
         ],
       }),
     );
-    expect(policy(r, 'app-web').spec.egress).toEqual([
+    expect(policy(r, 'app.web').spec.egress).toEqual([
       { to: [{ ipBlock: { cidr: '1.2.3.4/32' } }] },
       {
         to: [{ podSelector: { matchLabels: { app: 'api' } } }],

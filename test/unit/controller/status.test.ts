@@ -52,7 +52,7 @@ describe('profile status', () => {
       {
         mode: 'Enforce',
         generation: 4,
-        policies: ['shop-frontend', 'shop-backend'],
+        policies: ['shop.frontend', 'shop.backend'],
         reason: Reason.Conflict,
         message: 'm',
       },
@@ -62,7 +62,7 @@ describe('profile status', () => {
       observedGeneration: 4,
       mode: 'Enforce',
       policyCount: 2,
-      policies: ['shop-backend', 'shop-frontend'],
+      policies: ['shop.backend', 'shop.frontend'],
       conditions: [
         {
           type: 'Ready',

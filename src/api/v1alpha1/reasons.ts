@@ -1,0 +1,28 @@
+// Condition and Event reasons: one place, beside the API types (as cert-manager keeps them), because
+// users match on them in alerts, Argo CD health and scripts.
+
+/** Reasons of the Ready condition of an AppTrustProfile. */
+export const ConditionReason = {
+  Reconciled: 'Reconciled',
+  InvalidSpec: 'InvalidSpec',
+  ApplyFailed: 'ApplyFailed',
+  Conflict: 'Conflict',
+  Audit: 'Audit',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+/** Reasons of the Events the operator records. */
+export const EventReason = {
+  /** The profile's policies were changed to match a new spec. */
+  Applied: 'Applied',
+  /** An owned policy was put back after someone else changed or deleted it. */
+  Repaired: 'Repaired',
+  InvalidSpec: ConditionReason.InvalidSpec,
+  ApplyFailed: ConditionReason.ApplyFailed,
+  Conflict: ConditionReason.Conflict,
+  /** What enforcing an Audit profile would change (when that changes). */
+  Audit: ConditionReason.Audit,
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+export const READY_CONDITION = 'Ready';
