@@ -2,6 +2,7 @@
 // window, so a flapping object cannot flood the API server. Failures to record are logged only.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { FencedError } from './errors.js';
 import { events } from './paths.js';
 import type { KubeRest } from './rest.js';
 
@@ -50,7 +51,9 @@ export class EventRecorder {
       regarding,
     };
     this.rest.request({ method: 'POST', path: events(regarding.namespace), body }).catch((error: unknown) => {
-      this.log.warn({ err: String(error), reason }, 'could not record event');
+      // Fenced: this replica is stepping down; the new leader reports from here on.
+      if (error instanceof FencedError) this.log.debug({ err: error, reason }, 'event not recorded: fenced');
+      else this.log.warn({ err: error, reason }, 'could not record event');
     });
   }
 }

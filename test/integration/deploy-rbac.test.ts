@@ -150,7 +150,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
         spec: { components: [{ name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } }] },
       },
     });
-    await eventually('shop-backend to be pruned', async () => {
+    await eventually('shop.backend to be pruned', async () => {
       const names = (await admin.get<{ items: Stored[] }>(networkPolicies(ns))).items.map(
         (p) => p.metadata.name,
       );
@@ -161,7 +161,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await admin.request({
       method: 'POST',
       path: networkPolicies(ns),
-      body: foreignPolicy('other-frontend'),
+      body: foreignPolicy('other.frontend'),
     });
     const other = frontendBackendProfile('other', ns);
     await admin.request({ method: 'POST', path: profiles(ns), body: other });
