@@ -13,10 +13,14 @@ import type { KubeRest } from './rest.js';
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T, old?: T) => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. /apis/networking.k8s.io/v1/networkpolicies. */
   path: string;
   labelSelector?: string;
+  /** Inactivity after which client-node ends a watch (default WATCH_INACTIVITY_MS; tests shorten it). */
+  watchInactivityMs?: number;
+  /** What to keep of each object (client-go's SetTransform); default `slim`. */
+  transform?: (object: T) => T;
 }
 
 /** An index function: the index values an object is filed under (client-go's IndexFunc). */
@@ -61,7 +65,7 @@ export class Informer<T extends KubeObject> {
   constructor(
     private readonly rest: KubeRest,
     private readonly kubeConfig: KubeConfig,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
     private readonly log: Logger,
   ) {}
 
@@ -144,6 +148,10 @@ export class Informer<T extends KubeObject> {
     this.abort?.abort();
   }
 
+  private keep(object: T): T {
+    return (this.options.transform ?? slim)(object);
+  }
+
   private emit(event: InformerEvent, object: T, old?: T): void {
     for (const handler of this.handlers) handler(event, object, old);
   }
@@ -157,7 +165,7 @@ export class Informer<T extends KubeObject> {
         labelSelector: this.options.labelSelector,
         resourceVersion: '0',
       });
-      this.replace(list.items.map(slim));
+      this.replace(list.items.map((item) => this.keep(item)));
       this.resourceVersion = list.metadata.resourceVersion;
       if (!this.synced) {
         this.synced = true;
@@ -208,7 +216,8 @@ export class Informer<T extends KubeObject> {
     };
     const watcher = new Watch(this.kubeConfig);
     // Declared private in client-node's types, but a plain field its own code reads per watch.
-    (watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_INACTIVITY_MS;
+    (watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
+      this.options.watchInactivityMs ?? WATCH_INACTIVITY_MS;
     this.abort = await watcher.watch(
       this.options.path,
       query,
@@ -234,7 +243,7 @@ export class Informer<T extends KubeObject> {
     const version = received.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
     if (phase === 'BOOKMARK' || !received.metadata?.name) return;
-    const object = slim(received);
+    const object = this.keep(received);
     const key = keyOf(object.metadata);
     const old = this.store.get(key);
     if (phase === 'DELETED') {

@@ -18,3 +18,5 @@ export const events = (namespace: string) => `/apis/events.k8s.io/v1/namespaces/
 export const leases = (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
 export const lease = (namespace: string, name: string) => `${leases(namespace)}/${name}`;
 export const crd = (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+export const pods = (namespace?: string) =>
+  namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';

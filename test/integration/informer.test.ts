@@ -21,6 +21,33 @@ afterAll(async () => {
   await rest.delete(crd(CRD_NAME)).catch(() => undefined);
 });
 
+it('resumes a watch that went quiet from its last version: no LIST, no warning (faults issue, defect 5)', async () => {
+  const lists: string[] = [];
+  const quietRest = testRest();
+  quietRest.onRequest((method, path) => {
+    if (method === 'GET' && path === '/api/v1/namespaces') lists.push(path);
+  });
+  const warnings: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  // client-node ends a watch after this much silence with a TimeoutError (30 s by default).
+  const quiet = new Informer<KubeObject>(
+    quietRest,
+    testKubeConfig(),
+    { path: '/api/v1/namespaces', labelSelector: 'apptrust-test/none=quiet', watchInactivityMs: 500 },
+    log,
+  );
+  try {
+    quiet.start();
+    await quiet.waitForSync();
+    await new Promise((r) => setTimeout(r, 3_000)); // ~6 inactivity timeouts on a selector nothing matches
+    expect(lists).toHaveLength(1); // the first list only
+    expect(warnings).toEqual([]);
+  } finally {
+    quiet.stop();
+    quietRest.close();
+  }
+});
+
 it('recovers from list errors and then follows the watch', async () => {
   const path = `/apis/${GROUP}/v1/widgets`;
   informer = new Informer<KubeObject>(rest, testKubeConfig(), { path }, pino({ level: 'silent' }));
