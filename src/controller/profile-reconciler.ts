@@ -178,7 +178,7 @@ export class ProfileReconciler {
     const failures = writes.filter((w): w is Error => w instanceof Error);
     const conflicts = [
       ...plan.conflicts.map((c) => `${c.desired.metadata.name} (${describeOwner(c.live)})`),
-      ...writes.flatMap((w) => (typeof w === 'object' && 'conflict' in w ? [w.conflict] : [])),
+      ...writes.flatMap((w) => (isHeldByAnother(w) ? [w.conflict] : [])),
     ];
     // Prune only once every wanted policy is in place: policies are additive, so the old ones
     // (e.g. v1 names) keep protecting until their successors exist.
@@ -200,7 +200,11 @@ export class ProfileReconciler {
     }
     if (conflicts.length > 0) {
       const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
-      const held = new Set(plan.conflicts.map((c) => c.desired.metadata.name));
+      // Held by another owner: seen in the cache (plan) or found by a create (AlreadyExists).
+      const held = new Set([
+        ...plan.conflicts.map((c) => c.desired.metadata.name),
+        ...attempted.filter((_, i) => isHeldByAnother(writes[i])).map((p) => p.metadata.name),
+      ]);
       const changed = await this.writeStatus(profile, {
         reason: Reason.Conflict,
         message,
@@ -360,6 +364,9 @@ function isEnforcedAtGeneration(profile: ProfileObject): boolean {
     ready?.reason === Reason.Reconciled
   );
 }
+
+const isHeldByAnother = (w: WriteResult | undefined): w is { conflict: string } =>
+  typeof w === 'object' && 'conflict' in w;
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
