@@ -12,7 +12,7 @@ import {
   PROFILE_LABEL,
   renderProfile,
 } from '../compiler/index.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { FencedError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventType, Regarding } from '../kube/events.js';
 import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
@@ -170,6 +170,9 @@ export class ProfileReconciler {
       ...plan.create.map((desired) => this.create(profile, desired)),
       ...plan.update.map(({ live, desired }) => this.replace(live, desired)),
     ]);
+    // Fenced: this replica may have lost its lease; in-flight work stops here (no Event, no status).
+    const fenced = writes.find((w) => w instanceof FencedError);
+    if (fenced) throw fenced;
     const applied = attempted.filter((_, i) => writes[i] === 'ok');
     if (writes.includes(STALE)) {
       this.reportChanges(profile, applied, [], ctx);
