@@ -12,7 +12,7 @@ import {
   PROFILE_LABEL,
   renderProfile,
 } from '../compiler/index.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { FencedError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventType, Regarding } from '../kube/events.js';
 import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
@@ -170,6 +170,9 @@ export class ProfileReconciler {
       ...plan.create.map((desired) => this.create(profile, desired)),
       ...plan.update.map(({ live, desired }) => this.replace(live, desired)),
     ]);
+    // Fenced: this replica may have lost its lease; in-flight work stops here (no Event, no status).
+    const fenced = writes.find((w) => w instanceof FencedError);
+    if (fenced) throw fenced;
     const applied = attempted.filter((_, i) => writes[i] === 'ok');
     if (writes.includes(STALE)) {
       this.reportChanges(profile, applied, [], ctx);
@@ -178,7 +181,7 @@ export class ProfileReconciler {
     const failures = writes.filter((w): w is Error => w instanceof Error);
     const conflicts = [
       ...plan.conflicts.map((c) => `${c.desired.metadata.name} (${describeOwner(c.live)})`),
-      ...writes.flatMap((w) => (typeof w === 'object' && 'conflict' in w ? [w.conflict] : [])),
+      ...writes.flatMap((w) => (isHeldByAnother(w) ? [w.conflict] : [])),
     ];
     // Prune only once every wanted policy is in place: policies are additive, so the old ones
     // (e.g. v1 names) keep protecting until their successors exist.
@@ -200,7 +203,11 @@ export class ProfileReconciler {
     }
     if (conflicts.length > 0) {
       const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
-      const held = new Set(plan.conflicts.map((c) => c.desired.metadata.name));
+      // Held by another owner: seen in the cache (plan) or found by a create (AlreadyExists).
+      const held = new Set([
+        ...plan.conflicts.map((c) => c.desired.metadata.name),
+        ...attempted.filter((_, i) => isHeldByAnother(writes[i])).map((p) => p.metadata.name),
+      ]);
       const changed = await this.writeStatus(profile, {
         reason: Reason.Conflict,
         message,
@@ -360,6 +367,9 @@ function isEnforcedAtGeneration(profile: ProfileObject): boolean {
     ready?.reason === Reason.Reconciled
   );
 }
+
+const isHeldByAnother = (w: WriteResult | undefined): w is { conflict: string } =>
+  typeof w === 'object' && 'conflict' in w;
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

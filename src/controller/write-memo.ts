@@ -9,18 +9,28 @@ interface Written {
   content: string;
   /** resourceVersion the API server gave our write. */
   result: string | undefined;
+  /** When we wrote it (monotonic ms). */
+  at: number;
 }
 
 /** Bounded: an echo that never arrives (a relist skipped it) must not hold memory forever. */
 const MAX_ENTRIES = 50_000;
+/**
+ * How long a write counts as pending without its echo (client-go's expectations timeout). A relist
+ * can skip an object's whole life (we create it, someone deletes it, 410): no event ever settles the
+ * entry, and without a bound a resync would keep trusting a policy that is gone.
+ */
+export const PENDING_TTL_MS = 5 * 60_000;
 
 export class WriteMemo {
   private readonly written = new Map<string, Written>();
 
+  constructor(private readonly clock: () => number = () => performance.now()) {}
+
   remember(key: string, basedOn: string | undefined, content: string, result: string | undefined): void {
     this.written.delete(key);
     if (this.written.size >= MAX_ENTRIES) this.written.delete(this.written.keys().next().value as string);
-    this.written.set(key, { basedOn, content, result });
+    this.written.set(key, { basedOn, content, result, at: this.clock() });
   }
 
   /**
@@ -29,7 +39,12 @@ export class WriteMemo {
    */
   isPending(key: string, cachedVersion: string | undefined, content: string): boolean {
     const w = this.written.get(key);
-    return w !== undefined && w.basedOn === cachedVersion && w.content === content;
+    return (
+      w !== undefined &&
+      this.clock() - w.at < PENDING_TTL_MS &&
+      w.basedOn === cachedVersion &&
+      w.content === content
+    );
   }
 
   /**
