@@ -196,6 +196,13 @@ export class Operator {
       if (key) this.enqueueProfile(key);
     });
     this.namespaces.on((_event, ns) => this.enqueueNamespace(ns.metadata.name));
+    // A relist bridged a gap in a watch: an object created and deleted inside it sent no event, so
+    // pending writes are forgotten and everything is looked at again (writes only what differs).
+    this.policies.onRelist(() => {
+      this.policyWrites.clear();
+      this.resyncAll();
+    });
+    this.profiles.onRelist(() => this.statusWrites.clear());
   }
 
   /** Starts the informers, waits for their first sync, then campaigns (or starts right away). */

@@ -62,7 +62,8 @@ export interface ReconcileContext {
 
 /** A write the API server refused because our cached copy was stale: retry quietly. */
 const STALE = 'stale';
-type WriteResult = 'ok' | 'stale' | { conflict: string } | Error;
+/** 'unchanged': found already as wanted (our own write the cache had not shown yet). */
+type WriteResult = 'ok' | 'unchanged' | 'stale' | { conflict: string } | Error;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const names = (policies: ReadonlyArray<{ metadata: { name: string } }>) =>
@@ -282,7 +283,7 @@ export class ProfileReconciler {
       const live = await this.deps.policies.get(desired.metadata.namespace, desired.metadata.name);
       if (!isControlledBy(live, profile.metadata.uid))
         return { conflict: `${desired.metadata.name} (${describeOwner(live)})` };
-      return isUpToDate(live, desired) ? 'ok' : this.replace(live, desired);
+      return isUpToDate(live, desired) ? 'unchanged' : this.replace(live, desired);
     } catch (error) {
       return isNotFound(error) ? STALE : asError(error);
     }
@@ -332,7 +333,12 @@ export class ProfileReconciler {
       this.deps.now,
     );
     if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return false;
-    const content = canonicalJson(status);
+    // The decision, not the clock: a flip stamps lastTransitionTime, which must not make a second
+    // look before the cache caught up count as a different status.
+    const content = canonicalJson({
+      ...status,
+      conditions: status.conditions?.map(({ lastTransitionTime: _t, ...c }) => c),
+    });
     if (this.deps.statusWrites.isPending(key, profile.metadata.resourceVersion, content)) return false;
     const { namespace, name } = splitKey(key);
     try {

@@ -58,6 +58,11 @@ export class WriteMemo {
     return w.result !== undefined && w.result === version;
   }
 
+  /** Drops everything: after a relist, no echo of an earlier write can be relied on. */
+  clear(): void {
+    this.written.clear();
+  }
+
   forget(key: string): void {
     this.written.delete(key);
   }

@@ -9,6 +9,8 @@ import type { KubeRest } from './rest.js';
 
 export interface ObjectCache<T extends KubeObject> {
   on(handler: InformerHandler<T>): void;
+  /** After a list that bridged a gap in the watch (see Informer.onRelist). */
+  onRelist(handler: () => void): void;
   get(key: string): T | undefined;
   list(): T[];
   /** Files objects under an index (add before start); `byIndex` then looks them up. */
@@ -26,6 +28,10 @@ export class NamespacedInformers<T extends KubeObject> implements ObjectCache<T>
 
   on(handler: InformerHandler<T>): void {
     for (const informer of this.byNamespace.values()) informer.on(handler);
+  }
+
+  onRelist(handler: () => void): void {
+    for (const informer of this.byNamespace.values()) informer.onRelist(handler);
   }
 
   get(key: string): T | undefined {

@@ -54,6 +54,7 @@ export class Informer<T extends KubeObject> {
   private readonly indexers = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: InformerHandler<T>[] = [];
+  private readonly relistHandlers: Array<() => void> = [];
   private readonly backoff = new Backoff(200, 30_000);
   private resourceVersion = '';
   private abort: AbortController | undefined;
@@ -71,6 +72,15 @@ export class Informer<T extends KubeObject> {
 
   on(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
+  }
+
+  /**
+   * Called after every list but the first: a gap in the watch (410, an error) was bridged by a
+   * fresh list. What lived and died inside the gap sent no event; callers that remember pending
+   * writes drop them here and look at everything again.
+   */
+  onRelist(handler: () => void): void {
+    this.relistHandlers.push(handler);
   }
 
   get(key: string): T | undefined {
@@ -170,7 +180,7 @@ export class Informer<T extends KubeObject> {
       if (!this.synced) {
         this.synced = true;
         for (const resolve of this.syncWaiters.splice(0)) resolve();
-      }
+      } else for (const handler of this.relistHandlers) handler();
       this.backoff.reset();
       await this.watch();
     } catch (error) {
