@@ -1,6 +1,13 @@
 // The flows a change adds and removes: two matrices compared cell by cell. An added flow carries the
 // new world's reasons (what allows it now); a removed one the old allowance and the new denial.
-import { type Matrix, type MatrixOptions, type ReachabilityItem, reachabilityMatrix } from './matrix.js';
+import {
+  type Matrix,
+  type MatrixOptions,
+  type PortProtocol,
+  portsTowards,
+  type ReachabilityItem,
+  reachabilityMatrix,
+} from './matrix.js';
 import type { World } from './world.js';
 
 export interface ReachabilityChange extends ReachabilityItem {
@@ -40,7 +47,15 @@ export function compareItems(a: ReachabilityItem, b: ReachabilityItem): number {
   return a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
 }
 
-/** Flows that `after` allows and `before` did not (added), and the reverse (removed). */
+/**
+ * Flows that `after` allows and `before` did not (added), and the reverse (removed). An outside
+ * address is probed on the ports either world's egress rules name, so a rule that goes away
+ * still shows as a removed flow.
+ */
 export function diffWorlds(before: World, after: World, options: MatrixOptions = {}): ReachabilityChange[] {
-  return diffMatrices(reachabilityMatrix(before, options), reachabilityMatrix(after, options));
+  const externalPorts = new Map<string, PortProtocol[]>();
+  for (const e of options.externals ?? [])
+    externalPorts.set(e.ip, [...portsTowards(before, e.ip), ...portsTowards(after, e.ip)]);
+  const both = { externalPorts, ...options };
+  return diffMatrices(reachabilityMatrix(before, both), reachabilityMatrix(after, both));
 }

@@ -44,6 +44,8 @@ export interface MatrixOptions {
   ports?: PortProtocol[];
   /** Addresses outside the cluster to include as sources and destinations. */
   externals?: External[];
+  /** Ports to probe an address on (default: the numeric ports of the egress rules reaching it). */
+  externalPorts?: ReadonlyMap<string, PortProtocol[]>;
   /** "workload" (default): indistinguishable pods form one row; "pod": one row per pod. */
   groupBy?: 'workload' | 'pod';
   /** Only cells from these node names / to these node names. */
@@ -62,7 +64,7 @@ function uniquePorts(ports: Iterable<PortProtocol>): PortProtocol[] {
 }
 
 /** Without --port, an address is probed on the numeric ports of the egress rules that reach it. */
-function portsTowards(world: World, ip: string): PortProtocol[] {
+export function portsTowards(world: World, ip: string): PortProtocol[] {
   const out: PortProtocol[] = [];
   for (const policy of world.policies)
     for (const rule of policy.spec.egress ?? [])
@@ -102,7 +104,7 @@ export function matrixNodes(world: World, options: MatrixOptions = {}): MatrixNo
     .map((e) => ({
       name: e.ip,
       podCount: 0,
-      ports: options.ports ? uniquePorts(options.ports) : portsTowards(world, e.ip),
+      ports: uniquePorts(options.ports ?? options.externalPorts?.get(e.ip) ?? portsTowards(world, e.ip)),
       endpoint: e,
     }));
   return [...pods, ...externals];
@@ -121,7 +123,10 @@ export function reachabilityMatrix(world: World, options: MatrixOptions = {}): M
       if (!isPod(from.endpoint) && !isPod(to.endpoint)) continue;
       if (from === to && from.podCount <= 1) continue;
       for (const { port, protocol } of to.ports) {
-        const v = analyzer.explain(from.endpoint, to.endpoint, port, protocol);
+        const v = analyzer.explain(from.endpoint, to.endpoint, port, protocol, {
+          from: from.name,
+          to: to.name,
+        });
         items.push({ from: from.name, to: to.name, port, protocol, allowed: v.allowed, reasons: v.reasons });
       }
     }

@@ -93,17 +93,26 @@ export class ReachabilityAnalyzer {
     );
   }
 
-  /** The verdict with its reasons: isolating policies, allowing rules and the profile flows behind them. */
-  explain(source: Endpoint, destination: Endpoint, port: number, protocol: Protocol = 'TCP'): Verdict {
+  /**
+   * The verdict with its reasons: isolating policies, allowing rules and the profile flows behind
+   * them. `names` overrides how the endpoints are named (a workload row speaks for its pods).
+   */
+  explain(
+    source: Endpoint,
+    destination: Endpoint,
+    port: number,
+    protocol: Protocol = 'TCP',
+    names: { from: string; to: string } = { from: endpointName(source), to: endpointName(destination) },
+  ): Verdict {
     const egress = isPod(source)
-      ? this.judge(source, 'Egress', destination, destination, port, protocol)
+      ? this.judge(source, names.from, 'Egress', destination, destination, port, protocol)
       : undefined;
     const ingress = isPod(destination)
-      ? this.judge(destination, 'Ingress', source, destination, port, protocol)
+      ? this.judge(destination, names.to, 'Ingress', source, destination, port, protocol)
       : undefined;
     const verdict: Verdict = {
-      from: endpointName(source),
-      to: endpointName(destination),
+      from: names.from,
+      to: names.to,
       port,
       protocol,
       allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true),
@@ -143,6 +152,7 @@ export class ReachabilityAnalyzer {
 
   private judge(
     pod: Pod,
+    podName: string,
     direction: Direction,
     remote: Endpoint,
     destination: Endpoint,
@@ -167,7 +177,7 @@ export class ReachabilityAnalyzer {
     }
     return {
       direction,
-      pod: endpointName(pod),
+      pod: podName,
       allowed: policies.length === 0 || allowedBy.length > 0,
       isolatedBy: policies.map(policyKey),
       allowedBy,

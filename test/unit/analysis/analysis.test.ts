@@ -248,9 +248,9 @@ describe('matrix and diff', () => {
     ]);
     expect(changes[0]?.reasons).toEqual([
       'was: egress from y/c: not isolated: allowed by default',
-      'was: ingress to x/web-7f9c-0: not isolated: allowed by default',
+      'was: ingress to x/web: not isolated: allowed by default',
       'now: egress from y/c: not isolated: allowed by default',
-      'now: ingress to x/web-7f9c-0: isolated by x/deny; no rule allows',
+      'now: ingress to x/web: isolated by x/deny; no rule allows',
     ]);
     expect(diffWorlds({ ...w, policies: [deny] }, w).map((c) => c.change)).toEqual(['added']);
   });
