@@ -69,23 +69,28 @@ const peerMatches = (p: Peer, pod: string) => {
   return (!p.namespace || p.namespace === ns) && (!p.pod || p.pod === name);
 };
 
+/** The value an expectation sets for the pair from -> to, or undefined when it does not apply. */
+function expectationFor(e: Expectation, from: string, to: string): boolean | undefined {
+  if ('ExpectPeer' in e)
+    return peerMatches(e.ExpectPeer.from, from) && peerMatches(e.ExpectPeer.to, to)
+      ? e.ExpectPeer.connected
+      : undefined;
+  if ('ExpectAllIngress' in e)
+    return to === e.ExpectAllIngress.pod ? e.ExpectAllIngress.connected : undefined;
+  if ('ExpectAllEgress' in e) return from === e.ExpectAllEgress.pod ? e.ExpectAllEgress.connected : undefined;
+  return from === e.Expect.from && to === e.Expect.to ? e.Expect.connected : undefined;
+}
+
 /** reachability.go: all connected, then each expectation in order. Keys "from -> to". */
 export function expectedTable(probe: Probe): Map<string, boolean> {
   const table = new Map<string, boolean>();
   for (const f of POD_STRINGS) for (const t of POD_STRINGS) table.set(`${f} -> ${t}`, true);
-  for (const e of probe.expect) {
+  for (const e of probe.expect)
     for (const f of POD_STRINGS)
       for (const t of POD_STRINGS) {
-        const key = `${f} -> ${t}`;
-        if ('ExpectPeer' in e && peerMatches(e.ExpectPeer.from, f) && peerMatches(e.ExpectPeer.to, t))
-          table.set(key, e.ExpectPeer.connected);
-        if ('ExpectAllIngress' in e && t === e.ExpectAllIngress.pod)
-          table.set(key, e.ExpectAllIngress.connected);
-        if ('ExpectAllEgress' in e && f === e.ExpectAllEgress.pod)
-          table.set(key, e.ExpectAllEgress.connected);
-        if ('Expect' in e && f === e.Expect.from && t === e.Expect.to) table.set(key, e.Expect.connected);
+        const value = expectationFor(e, f, t);
+        if (value !== undefined) table.set(`${f} -> ${t}`, value);
       }
-  }
   return table;
 }
 

@@ -1,5 +1,6 @@
 // apptrust explain and diff through the real binary (node dist/cli/bin.js), golden output in every
-// format. UPDATE_GOLDEN=1 rewrites the golden files; review their diff like code.
+// format. UPDATE_GOLDEN=1 rewrites the golden files (*.golden: byte-exact output, which no formatter
+// touches); review their diff like code.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,11 +56,11 @@ const RENDERED = (() => {
     }))
     .sort((a, b) => b.name.length - a.name.length);
 })();
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function normalized(text: string): string {
   let out = text;
   for (const { name, token } of RENDERED)
-    out = out.replace(new RegExp(`${escape(name)}(?![\\w.-])`, 'g'), token);
+    out = out.replace(new RegExp(`${escapeRegExp(name)}(?![\\w.-])`, 'g'), token);
   return out;
 }
 
@@ -98,7 +99,7 @@ describe('apptrust explain / diff golden output', () => {
   it.each(CASES)('%s', (golden, args) => {
     const r = apptrust(args);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    const file = join(GOLDEN, golden);
+    const file = join(GOLDEN, `${golden}.golden`);
     const output = normalized(r.stdout);
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, output);
     expect(existsSync(file) ? readFileSync(file, 'utf8') : `missing golden file ${golden}`).toBe(output);
