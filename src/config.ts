@@ -1,7 +1,8 @@
 // Operator settings from flags (--kebab-case=value) and environment (APPTRUST_SNAKE_CASE), parsed
 // with zod. Flags win over the environment.
 import { z } from 'zod';
-import type { CompilerSettings, PolicyPort, Protocol } from './compiler/index.js';
+import type { CompilerSettings } from './compiler/index.js';
+import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
 const list = z.string().transform((s) =>
@@ -34,9 +35,7 @@ const OPTIONS = {
     'comma-separated namespaces without a baseline (kube-system, kube-public, kube-node-lease and the operator namespace always are)',
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
-  'dns-namespace': [z.string().default('kube-system'), 'namespace of the cluster DNS pods'],
-  'dns-pod-labels': [z.string().default('k8s-app=kube-dns'), 'labels of the cluster DNS pods (k=v,k=v)'],
-  'dns-ports': [z.string().default('UDP/53,TCP/53'), 'DNS ports as PROTO/PORT,...'],
+  ...DNS_OPTIONS,
   concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
   'kube-api-qps': [
     int(0).default(500),
@@ -97,25 +96,6 @@ export function helpText(): string {
   return `apptrust-operator: reconciles AppTrustProfiles into NetworkPolicies\n\nUsage: node dist/main.js [--option=value ...]\n\n${lines.join('\n')}\n`;
 }
 
-function parsePorts(text: string): PolicyPort[] {
-  return text.split(',').map((entry) => {
-    const [protocol, port] = entry.trim().split('/');
-    if (!['TCP', 'UDP', 'SCTP'].includes(protocol ?? '') || !/^\d+$/.test(port ?? ''))
-      throw new Error(`--dns-ports: bad entry "${entry}" (want PROTO/PORT)`);
-    return { protocol: protocol as Protocol, port: Number(port) };
-  });
-}
-
-function parseLabels(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text.split(',').map((pair) => {
-      const [k, v] = pair.split('=');
-      if (!k || v === undefined) throw new Error(`--dns-pod-labels: bad entry "${pair}" (want key=value)`);
-      return [k.trim(), v.trim()];
-    }),
-  );
-}
-
 /** client-go's rule: lease duration > renew deadline > retry period x 1.2 (its jitter). */
 function leaderTimings(
   leaseDurationMs: number,
@@ -157,13 +137,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baseline: o.baseline,
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
-    compiler: {
-      dnsPeer: {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o['dns-namespace'] } },
-        podSelector: { matchLabels: parseLabels(o['dns-pod-labels']) },
-      },
-      dnsPorts: parsePorts(o['dns-ports']),
-    },
+    compiler: dnsCompilerSettings(o),
     concurrency: o.concurrency,
     kubeApiQps: o['kube-api-qps'],
     kubeApiBurst: o['kube-api-burst'],

@@ -32,7 +32,16 @@ function filesOf(dir: string, recursive: boolean): string[] {
   return out;
 }
 
-/** Splits a text into documents; `kind: List` objects are expanded into their items. */
+/**
+ * Items of a typed list (PodList, as the API server returns it) carry no apiVersion and kind: they
+ * are the list's, without "List". Items of a plain `kind: List` (kubectl's) carry their own.
+ */
+function typedItem(apiVersion: unknown, kind: string, item: unknown): unknown {
+  if (kind === 'List' || typeof item !== 'object' || item === null) return item;
+  return { apiVersion, kind: kind.slice(0, -'List'.length), ...item };
+}
+
+/** Splits a text into documents; `kind: List` (and `kind: PodList`, ...) objects are expanded into their items. */
 export function parseDocuments(file: string, text: string): LoadResult {
   const documents: SourceDocument[] = [];
   const problems: LoadProblem[] = [];
@@ -44,9 +53,10 @@ export function parseDocuments(file: string, text: string): LoadResult {
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    const list = value as { kind?: unknown; items?: unknown };
-    if (list.kind === 'List' && Array.isArray(list.items)) {
-      for (const item of list.items) documents.push({ file, value: item });
+    const list = value as { apiVersion?: unknown; kind?: unknown; items?: unknown };
+    if (typeof list.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items)) {
+      for (const item of list.items)
+        documents.push({ file, value: typedItem(list.apiVersion, list.kind, item) });
     } else {
       documents.push({ file, value });
     }

@@ -1,18 +1,18 @@
 import { stringify } from 'yaml';
 import { formatDiagnostic, isProfileDocument, renderProfiles } from '../compiler/index.js';
-import { parseArgs, USAGE } from './args.js';
+import { type CliArgs, parseArgs, USAGE } from './args.js';
+import { runDiff, runExplain, type WorldReaders } from './explain.js';
 import { loadSources } from './load.js';
 
 /** Everything the CLI touches, so tests can run it in-process. */
-export interface CliIo {
+export interface CliIo extends WorldReaders {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  readStdin: () => string;
   version: string;
 }
 
 /** Runs `apptrust ARGS` and returns the exit code: 0 ok, 1 invalid input, 2 usage. */
-export function runCli(argv: string[], io: CliIo): number {
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
     io.stdout(USAGE);
@@ -27,11 +27,24 @@ export function runCli(argv: string[], io: CliIo): number {
     return 2;
   }
   const { args } = parsed;
+  if (args.command === 'explain' || args.command === 'diff') {
+    const result = await (args.command === 'explain' ? runExplain(args, io) : runDiff(args, io));
+    if (result.problems.length > 0) io.stderr(`${result.problems.join('\n')}\n`);
+    else io.stdout(result.stdout);
+    return result.code;
+  }
+  return renderOrValidate(args, io);
+}
+
+function renderOrValidate(args: CliArgs, io: CliIo): number {
   const loaded = loadSources(args.files, args.recursive, io.readStdin);
   const sources = loaded.documents
     .filter((d) => isProfileDocument(d.value))
     .map((d) => ({ source: d.file, value: d.value }));
-  const { results, policies } = renderProfiles(sources, { defaultNamespace: args.namespace });
+  const { results, policies } = renderProfiles(sources, {
+    defaultNamespace: args.namespace,
+    settings: args.settings,
+  });
 
   const problems = loaded.problems.map((p) => `${p.file}: ${p.message}`);
   for (const r of results)
@@ -47,7 +60,7 @@ export function runCli(argv: string[], io: CliIo): number {
   return 0;
 }
 
-function formatPolicies(policies: readonly object[], output: 'yaml' | 'json'): string {
+function formatPolicies(policies: readonly object[], output: string): string {
   if (output === 'json')
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policies }, null, 2)}\n`;
   return policies.map((p) => `---\n${stringify(p, { lineWidth: 0 })}`).join('');

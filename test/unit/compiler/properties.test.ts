@@ -3,7 +3,7 @@
 // of the spec's meaning, through the NetworkPolicy evaluator).
 import fc from 'fast-check';
 import type { Flow, ProfileSpec, Endpoint as SpecEndpoint } from '../../../src/api/v1alpha1/index.js';
-import { canonicalJson, renderProfile } from '../../../src/compiler/index.js';
+import { canonicalJson, type Protocol, renderProfile } from '../../../src/compiler/index.js';
 import { type Endpoint, isAllowed, type Pod, selectorMatches } from '../../helpers/evaluator.js';
 
 const NS = 'ns';
@@ -92,7 +92,7 @@ const endpoints: Endpoint[] = [
   { ip: '198.51.100.7' },
   { ip: '203.0.113.1' },
 ];
-const probes: Array<[number, string]> = [
+const probes: Array<[number, Protocol]> = [
   [80, 'TCP'],
   [443, 'TCP'],
   [53, 'UDP'],

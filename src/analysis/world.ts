@@ -1,0 +1,59 @@
+// The world the analysis judges: namespaces, pods (labels, IPs, declared container ports), addresses
+// outside the cluster, the NetworkPolicies in force and the profiles that rendered some of them.
+// Plain data, so the CLI (files, live cluster) and the operator (informer caches) build it alike.
+import type { AppTrustProfile } from '../api/v1alpha1/index.js';
+import type { CompilerSettings, NetworkPolicy, Protocol } from '../compiler/index.js';
+
+export interface Namespace {
+  name: string;
+  labels?: Record<string, string>;
+}
+
+/** A container port as declared in the pod spec; `name` is what a named NetworkPolicy port resolves. */
+export interface ContainerPort {
+  port: number;
+  protocol?: Protocol;
+  name?: string;
+}
+
+export interface Pod {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** The pod's IP (status.podIP); "" for a pod that has none yet (no ipBlock matches it). */
+  ip: string;
+  /** Every IP of the pod (status.podIPs, dual stack); defaults to [ip]. */
+  ips?: string[];
+  /** Declared container ports: the matrix's ports and the targets of named ports. */
+  ports?: ContainerPort[];
+  /** The controlling owner, "Kind/name" (e.g. ReplicaSet/web-5d8f9): pods of one owner form a workload. */
+  owner?: string;
+}
+
+/** An address outside the cluster. */
+export interface External {
+  ip: string;
+}
+
+export type Endpoint = Pod | External;
+
+export interface World {
+  namespaces: Namespace[];
+  pods: Pod[];
+  policies: NetworkPolicy[];
+  /** Validated profiles: attribute a rendered rule to the flow that asked for it (`ns/name spec.allow[i]`). */
+  profiles?: AppTrustProfile[];
+  /** The compiler settings the profiles were rendered with (the cluster DNS peer); default kube-dns. */
+  settings?: CompilerSettings;
+}
+
+export const isPod = (e: Endpoint): e is Pod => 'namespace' in e;
+
+/** "ns/name" for a pod, the address for anything else: how verdicts and matrices name endpoints. */
+export function endpointName(e: Endpoint): string {
+  return isPod(e) ? `${e.namespace}/${e.name}` : e.ip;
+}
+
+export function podIps(pod: Pod): string[] {
+  return pod.ips ?? (pod.ip ? [pod.ip] : []);
+}
