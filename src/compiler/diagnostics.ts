@@ -17,14 +17,24 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'required field is missing';
   return issue.message;
 }
 
+/** One diagnostic per issue; an unknown field at its own path, as kubectl's strict validation says it. */
+function diagnosticsOf(issue: z.core.$ZodIssue): Diagnostic[] {
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }));
+  return [{ path: formatPath(issue.path), message: messageOf(issue) }];
+}
+
 export function diagnosticsFromZod(issues: ReadonlyArray<z.core.$ZodIssue>): Diagnostic[] {
-  const out = issues.map((issue) => ({ path: formatPath(issue.path), message: messageOf(issue) }));
+  // zod still runs length checks on a value of the wrong type ("isolate: Ingress" is a string of
+  // 7 characters): past a type error at a path, other problems there are noise.
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => formatPath(i.path)));
+  const out = issues
+    .filter((issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)))
+    .flatMap(diagnosticsOf);
   return sortDiagnostics(out);
 }
 
