@@ -16,8 +16,19 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** JSON's name for a value's type, as the API server says it ("must be of type array: \"string\""). */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
 function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required field is missing';
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required field is missing';
+    return `must be of type ${issue.expected}: "${jsonType(issue.input)}"`;
+  }
   return issue.message;
 }
 
