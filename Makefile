@@ -50,9 +50,10 @@ control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and e
 tools: ## Fetch helm and kubectl for the manifest tests (cached; skipped tests say when absent)
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
 
-test: build control-plane tools ## Unit + integration tests (starts a local control plane)
+test: build control-plane tools ## Unit + integration tests (starts a local control plane); lists skipped tests with their reasons
 	mkdir -p test-results
-	$(JEST) --runInBand --json --outputFile=test-results/jest.json
+	@status=0; $(JEST) --runInBand --json --outputFile=test-results/jest.json || status=$$?; \
+	  [ -f test-results/jest.json ] && node test/skip-report.mjs test-results/jest.json; exit $$status
 
 test-unit: build tools ## Unit tests only (no cluster)
 	$(JEST) --selectProjects unit
@@ -67,16 +68,21 @@ cluster-down: ## Stop the local control plane (also after a crashed test run)
 	@if [ -f dist-test/test/cluster/cli.js ]; then node dist-test/test/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
 	else echo "nothing built, nothing running"; fi
 
-run: build ## Run the operator: current kubeconfig, or a local control plane when none answers
-	@if node dist-test/test/cluster/cli.js reachable; then \
+# ARGS: operator flags, e.g. make run ARGS="--log-level=debug --baseline=false".
+ARGS ?=
+run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or a local control plane when none answers
+	@for f in $$(echo "$${KUBECONFIG:-}" | tr ':' ' '); do \
+	  [ -f "$$f" ] || { echo "make run: KUBECONFIG names $$f, which does not exist (unset KUBECONFIG to use ~/.kube/config or the local control plane)" >&2; exit 2; }; \
+	done; \
+	if node dist-test/test/cluster/cli.js reachable; then \
 	  echo "using the cluster of your current kubeconfig"; \
-	  node dist-test/test/cluster/cli.js install-crds && node dist/main.js --leader-elect=false; \
 	else \
-	  echo "no cluster answers: starting the local control plane"; \
-	  $(MAKE) --no-print-directory cluster-up && \
-	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig" && \
-	  KUBECONFIG=$(CLUSTER_DIR)/kubeconfig node dist/main.js --leader-elect=false; \
-	fi
+	  echo "no cluster answers: starting the local control plane (or reusing the running one)"; \
+	  test/cluster/build.sh && node dist-test/test/cluster/cli.js up $(CLUSTER_DIR) || exit $$?; \
+	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"; \
+	  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig; \
+	fi; \
+	node dist-test/test/cluster/cli.js install-crds && exec node dist/main.js --leader-elect=false $(ARGS)
 
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds

@@ -2,6 +2,7 @@
 // with zod. Flags win over the environment.
 import { z } from 'zod';
 import type { CompilerSettings } from './compiler/index.js';
+import { parseAddress } from './controller/http.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
@@ -24,6 +25,15 @@ const duration = z
     return Number(amount) * (UNIT_MS[unit as string] as number);
   });
 
+/** ":8080", "127.0.0.1:8080", "[::1]:8080" or "0" (off). */
+const bindAddress = z.string().superRefine((text, ctx) => {
+  try {
+    parseAddress(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 const OPTIONS = {
   'watch-namespaces': [
     list.default([]),
@@ -43,8 +53,14 @@ const OPTIONS = {
   ],
   'kube-api-burst': [int(1).default(1000), 'requests the rate limiter lets through at once'],
   'resync-period': [int(0).default(36_000), 'seconds between full re-queues of every profile (0: never)'],
-  'metrics-bind-address': [z.string().default(':8080'), 'address of /metrics (0 disables)'],
-  'health-probe-bind-address': [z.string().default(':8081'), 'address of /healthz and /readyz (0 disables)'],
+  'metrics-bind-address': [
+    bindAddress.default(':8080'),
+    'address of /metrics: :PORT (every interface), 127.0.0.1:PORT (loopback only), 0 (off)',
+  ],
+  'health-probe-bind-address': [
+    bindAddress.default(':8081'),
+    'address of /healthz and /readyz: :PORT, 127.0.0.1:PORT, 0 (off)',
+  ],
   'leader-elect': [
     bool.default(true),
     'elect a leader with a coordination.k8s.io Lease; only the leader writes',
@@ -93,7 +109,7 @@ export function helpText(): string {
   const lines = Object.entries(OPTIONS).map(
     ([name, [, help]]) => `  --${name.padEnd(28)} ${help} [${envName(name)}]`,
   );
-  return `apptrust-operator: reconciles AppTrustProfiles into NetworkPolicies\n\nUsage: node dist/main.js [--option=value ...]\n\n${lines.join('\n')}\n`;
+  return `apptrust-operator: reconciles AppTrustProfiles into NetworkPolicies\n\nUsage: node dist/main.js [--option=value ...] | --version | --help\n\n${lines.join('\n')}\n`;
 }
 
 /** client-go's rule: lease duration > renew deadline > retry period x 1.2 (its jitter). */

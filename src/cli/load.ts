@@ -1,7 +1,7 @@
 // Reads profile documents from files, directories and stdin. I/O lives here; the compiler is pure.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { type DocumentOptions, type ParseOptions, parseAllDocuments, type SchemaOptions } from 'yaml';
 
 /** One document of an input, with where it came from for error lines. */
 export interface SourceDocument {
@@ -19,6 +19,14 @@ export interface LoadResult {
   problems: LoadProblem[];
 }
 
+// Read as kubectl does (YAML 1.1: yes/on → true, 0755 octal; no timestamps, no base-60 numbers).
+const KUBECTL_YAML: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) =>
+    tags.filter(
+      (t) => typeof t !== 'object' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
+    ),
+};
 const MANIFEST = /\.(ya?ml|json)$/i;
 export const STDIN_NAME = '<stdin>';
 
@@ -45,7 +53,7 @@ function typedItem(apiVersion: unknown, kind: string, item: unknown): unknown {
 export function parseDocuments(file: string, text: string): LoadResult {
   const documents: SourceDocument[] = [];
   const problems: LoadProblem[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of parseAllDocuments(text, KUBECTL_YAML)) {
     const error = doc.errors[0];
     if (error) {
       problems.push({ file, message: `invalid YAML/JSON: ${error.message.split('\n')[0]}` });

@@ -16,15 +16,36 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** JSON's name for a value's type, as the API server says it ("must be of type array: \"string\""). */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
 function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required field is missing';
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required field is missing';
+    return `must be of type ${issue.expected}: "${jsonType(issue.input)}"`;
+  }
   return issue.message;
 }
 
+/** One diagnostic per issue; an unknown field at its own path, as kubectl's strict validation says it. */
+function diagnosticsOf(issue: z.core.$ZodIssue): Diagnostic[] {
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }));
+  return [{ path: formatPath(issue.path), message: messageOf(issue) }];
+}
+
 export function diagnosticsFromZod(issues: ReadonlyArray<z.core.$ZodIssue>): Diagnostic[] {
-  const out = issues.map((issue) => ({ path: formatPath(issue.path), message: messageOf(issue) }));
+  // zod still runs length checks on a value of the wrong type ("isolate: Ingress" is a string of
+  // 7 characters): past a type error at a path, other problems there are noise.
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => formatPath(i.path)));
+  const out = issues
+    .filter((issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)))
+    .flatMap(diagnosticsOf);
   return sortDiagnostics(out);
 }
 

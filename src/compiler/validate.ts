@@ -5,7 +5,8 @@ export type Validation = { ok: true; profile: AppTrustProfile } | { ok: false; d
 
 /** Checks any value against the AppTrustProfile contract; never throws. */
 export function validateProfile(input: unknown): Validation {
-  const parsed = AppTrustProfileSchema.safeParse(input);
+  // reportInput: a type error can then tell a missing field from a value of the wrong type.
+  const parsed = AppTrustProfileSchema.safeParse(input, { reportInput: true });
   if (parsed.success) return { ok: true, profile: parsed.data };
   return { ok: false, diagnostics: diagnosticsFromZod(parsed.error.issues) };
 }

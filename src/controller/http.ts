@@ -2,18 +2,29 @@
 import { createServer, type Server } from 'node:http';
 import type { Operator } from './operator.js';
 
-/** ":8080" → {host: undefined, port: 8080}; "0" → disabled. */
-export function parseAddress(address: string): { host: string | undefined; port: number } | undefined {
-  if (address === '0' || address === '') return undefined;
-  const colon = address.lastIndexOf(':');
-  const host = colon > 0 ? address.slice(0, colon) : undefined;
-  return { host, port: Number(address.slice(colon + 1)) };
+export interface ListenAddress {
+  /** undefined: every interface. */
+  host: string | undefined;
+  port: number;
 }
 
-export function serve(
-  address: string,
-  routes: Record<string, () => Promise<[number, string, string]>>,
-): Server | undefined {
+/**
+ * A bind address as controller-runtime takes it: ":8080" (every interface), "127.0.0.1:8080",
+ * "[::1]:8080"; "0" disables the endpoint (undefined). Throws on anything else.
+ */
+export function parseAddress(address: string): ListenAddress | undefined {
+  if (address === '0' || address === '') return undefined;
+  const match = address.match(/^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new Error(`"${address}" is not HOST:PORT, :PORT or 0`);
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+export type Routes = Record<string, () => Promise<[number, string, string]>>;
+
+/** Listens on `address` ("0": nothing); rejects with one readable line when the port is taken. */
+export async function serve(what: string, address: string, routes: Routes): Promise<Server | undefined> {
   const parsed = parseAddress(address);
   if (!parsed) return undefined;
   const server = createServer((req, res) => {
@@ -27,11 +38,17 @@ export function serve(
       (error: unknown) => res.writeHead(500).end(String(error)),
     );
   });
-  server.listen(parsed.port, parsed.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'address already in use' : error.message;
+      reject(new Error(`${what}: cannot listen on ${address}: ${why}`));
+    });
+    server.listen(parsed.port, parsed.host, () => resolve());
+  });
   return server;
 }
 
-export function probeRoutes(operator: Operator): Record<string, () => Promise<[number, string, string]>> {
+export function probeRoutes(operator: Operator): Routes {
   return {
     '/healthz': async () => [200, 'text/plain', 'ok\n'],
     '/readyz': async () =>
@@ -39,7 +56,7 @@ export function probeRoutes(operator: Operator): Record<string, () => Promise<[n
   };
 }
 
-export function metricsRoutes(operator: Operator): Record<string, () => Promise<[number, string, string]>> {
+export function metricsRoutes(operator: Operator): Routes {
   return {
     '/metrics': async () => [
       200,

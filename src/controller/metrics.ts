@@ -1,6 +1,29 @@
-// Prometheus metrics with controller-runtime's names, plus our own.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// Prometheus metrics with controller-runtime's names, plus our own, plus prom-client's default
+// process and Node.js metrics (process_*, nodejs_*).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../version.js';
 import type { QueueMetrics } from './queue.js';
+
+/**
+ * How a reconcile ended, as the `result` label of controller_runtime_reconcile_total: an alert on
+ * `result=~"invalid|conflict|error"` needs them apart. `requeue` = done for now, retried later
+ * (e.g. after a conflict clears); `error` = threw, retried with backoff.
+ */
+export const RECONCILE_RESULTS = ['success', 'invalid', 'conflict', 'requeue', 'error'] as const;
+/** The work queues' names, as in the `controller` label. */
+export const CONTROLLERS = ['apptrustprofile', 'namespace-baseline'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+/** Ready reasons the profiles gauge knows; anything else is counted as Other (bounded cardinality). */
+export const PROFILE_REASONS = [
+  'Reconciled',
+  'Audit',
+  'InvalidSpec',
+  'Conflict',
+  'ApplyFailed',
+  'Progressing',
+  'Other',
+] as const;
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -47,6 +70,53 @@ export class OperatorMetrics {
     'Whether this instance is the leader (1) or not (0)',
     ['name'],
   );
+
+  readonly buildInfo = this.gauge(
+    'apptrust_build_info',
+    'Always 1; the version label says which build runs',
+    ['version'],
+  );
+  /** Last known Ready reason per profile key; the gauge counts them at scrape time. */
+  private readonly reasonByProfile = new Map<string, (typeof PROFILE_REASONS)[number]>();
+  readonly profiles = new Gauge({
+    name: 'apptrust_profiles',
+    help: 'AppTrustProfiles by the reason of their Ready condition',
+    labelNames: ['reason'],
+    registers: [this.registry],
+    collect: () => this.countProfiles(),
+  });
+
+  constructor(version: string = VERSION) {
+    collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version }, 1);
+    for (const result of RECONCILE_RESULTS)
+      for (const controller of CONTROLLERS) this.reconcileTotal.inc({ controller, result }, 0);
+  }
+
+  /** Counts one finished reconcile of `controller` by how it ended. */
+  reconciled(controller: string, result: ReconcileResult): void {
+    this.reconcileTotal.inc({ controller, result });
+    if (result === 'error') this.reconcileErrors.inc({ controller });
+  }
+
+  /**
+   * Records the Ready reason of profile `key` (namespace/name) after a reconcile; undefined when
+   * the profile is gone. Unknown reasons count as Other, so the label set stays fixed.
+   */
+  profileReason(key: string, reason: string | undefined): void {
+    if (reason === undefined) {
+      this.reasonByProfile.delete(key);
+      return;
+    }
+    const known = (PROFILE_REASONS as readonly string[]).includes(reason);
+    this.reasonByProfile.set(key, known ? (reason as (typeof PROFILE_REASONS)[number]) : 'Other');
+  }
+
+  private countProfiles(): void {
+    const counts = new Map<string, number>(PROFILE_REASONS.map((r) => [r, 0]));
+    for (const reason of this.reasonByProfile.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    for (const [reason, count] of counts) this.profiles.set({ reason }, count);
+  }
 
   private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });

@@ -17,7 +17,8 @@ import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
-import { OperatorMetrics } from './metrics.js';
+import { type Reason, Reason as Reasons } from './conditions.js';
+import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import {
   controllerUid,
   type ProfileObject,
@@ -49,6 +50,8 @@ export class Operator {
   /** Our writes not yet seen by the informers: their echoes need no reconcile. */
   private readonly policyWrites = new WriteMemo();
   private readonly statusWrites = new WriteMemo();
+  /** The Ready reason the reconcile in flight for a key reported (one in flight per key). */
+  private readonly reasonOfReconcile = new Map<string, Reason>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
   /** Writes of NetworkPolicies and profile status (not Events, not Lease renewals): the no-churn guarantee is measured here. */
@@ -96,6 +99,10 @@ export class Operator {
       settings: options.compiler,
       now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conflictRetryMs: hooks.conflictRetryMs ?? 30_000,
+      onReason: (key, reason) => {
+        this.metrics.profileReason(key, reason);
+        if (reason !== undefined) this.reasonOfReconcile.set(key, reason);
+      },
     });
     const baselineReconciler = new BaselineReconciler({
       store,
@@ -137,12 +144,8 @@ export class Operator {
       const end = this.metrics.reconcileTime.startTimer({ controller });
       try {
         const outcome = await reconcile(key, log);
-        const result = outcome?.retry
-          ? 'requeue'
-          : outcome?.requeueAfterMs !== undefined
-            ? 'requeue_after'
-            : 'success';
-        this.metrics.reconcileTotal.inc({ controller, result });
+        const result = resultOf(outcome, this.reasonOfReconcile.get(key));
+        this.metrics.reconciled(controller, result);
         log.debug({ result }, 'reconciled');
         return outcome;
       } catch (error) {
@@ -151,10 +154,10 @@ export class Operator {
           log.debug({ err: error }, 'write fenced; dropping the reconcile');
           return undefined;
         }
-        this.metrics.reconcileTotal.inc({ controller, result: 'error' });
-        this.metrics.reconcileErrors.inc({ controller });
+        this.metrics.reconciled(controller, 'error');
         throw error;
       } finally {
+        this.reasonOfReconcile.delete(key);
         end();
       }
     };
@@ -263,4 +266,13 @@ export class Operator {
     for (const informer of [this.profiles, this.policies, this.namespaces]) informer.stop();
     this.rest.close();
   }
+}
+
+/** How a reconcile ended, for controller_runtime_reconcile_total{result}. */
+function resultOf(outcome: Outcome, reason: Reason | undefined): ReconcileResult {
+  if (outcome?.retry) return 'requeue';
+  if (reason === Reasons.InvalidSpec) return 'invalid';
+  if (reason === Reasons.Conflict) return 'conflict';
+  if (outcome?.requeueAfterMs !== undefined) return 'requeue';
+  return 'success';
 }

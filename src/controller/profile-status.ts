@@ -13,6 +13,15 @@ export interface ReconcileOutcome {
   audit?: AuditSummary;
 }
 
+/** Far below the CRD's 32 KiB: a status is read by people and dashboards, not a dump. */
+const MAX_MESSAGE = 8192;
+
+function fitMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE) return message;
+  const cut = message.slice(0, MAX_MESSAGE - 80);
+  return `${cut} … (${message.length - cut.length} more characters: apptrust validate lists every problem)`;
+}
+
 export function desiredStatus(
   current: ProfileStatus | undefined,
   outcome: ReconcileOutcome,
@@ -22,7 +31,7 @@ export function desiredStatus(
     type: READY,
     status: outcome.reason === Reason.Reconciled || outcome.reason === Reason.Audit ? 'True' : 'False',
     reason: outcome.reason,
-    message: outcome.message,
+    message: fitMessage(outcome.message),
     ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
   };
   const policies = [...outcome.policies].sort();

@@ -17,6 +17,7 @@ import { eventually } from '../helpers/cluster.js';
 import { CLIENT_PROGRAM, SERVER_PROGRAM } from '../helpers/probe-programs.js';
 import { loadSample } from '../helpers/samples.js';
 import { type Probe, SCENARIOS } from '../helpers/scenarios.js';
+import { describeIf } from '../helpers/skip.js';
 import { EXISTING_NAMESPACE, type PodToStart, trafficPlan } from '../helpers/traffic-plan.js';
 
 const KUBECONFIG = process.env.APPTRUST_E2E_KUBECONFIG;
@@ -27,7 +28,10 @@ if (!KUBECONFIG)
   console.warn(
     'APPTRUST_E2E_KUBECONFIG is not set: the kind end-to-end test is skipped (make e2e-kind needs Docker)',
   );
-const describeOnCluster = KUBECONFIG ? describe : describe.skip;
+const describeOnCluster = describeIf(
+  KUBECONFIG,
+  'APPTRUST_E2E_KUBECONFIG is not set (make e2e-kind needs Docker and kind)',
+);
 const run = promisify(execFile);
 const FIELD_MANAGER = 'apptrust-e2e';
 

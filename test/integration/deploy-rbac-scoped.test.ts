@@ -12,6 +12,7 @@ import { createNamespace, deleteNamespace, eventually, testRest } from '../helpe
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
 import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
 import { outcomeOf, startAsServiceAccount } from '../helpers/service-account.js';
+import { describeIf } from '../helpers/skip.js';
 import { findTool, runTool } from '../helpers/tools.js';
 
 const SYSTEM = 'apptrust-system';
@@ -20,7 +21,7 @@ const kubectl = findTool('kubectl');
 const helm = findTool('helm');
 if (!kubectl || !helm)
   console.warn('helm or kubectl not found: the scoped Helm RBAC test is skipped (run `make tools`)');
-const describeWithTools = kubectl && helm ? describe : describe.skip;
+const describeWithTools = describeIf(kubectl && helm, 'helm or kubectl not found (run make tools)');
 
 let admin: KubeRest;
 let operatorRest: KubeRest;

@@ -14,6 +14,7 @@ import { createNamespace, deleteNamespace, eventually, testRest } from '../helpe
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
 import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
 import { outcomeOf, startAsServiceAccount } from '../helpers/service-account.js';
+import { describeIf } from '../helpers/skip.js';
 import { findTool, runTool } from '../helpers/tools.js';
 
 const SYSTEM = 'apptrust-system';
@@ -34,7 +35,7 @@ let tmp: string;
 let operator: OperatorProcess | undefined;
 const namespacesToDelete: string[] = [];
 
-const describeWithKubectl = kubectl ? describe : describe.skip;
+const describeWithKubectl = describeIf(kubectl, 'kubectl not found (run make tools)');
 
 describeWithKubectl('config/default deployed and run as the operator ServiceAccount', () => {
   let args: string[] = [];

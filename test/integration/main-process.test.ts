@@ -72,9 +72,9 @@ it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () =>
   const logLine = JSON.parse(
     output()
       .split('\n')
-      .find((l) => l.includes('"starting"')) ?? '{}',
+      .find((l) => l.includes('"starting apptrust-operator')) ?? '{}',
   ) as Record<string, unknown>;
-  expect(logLine).toMatchObject({ msg: 'starting', level: 30 });
+  expect(logLine).toMatchObject({ msg: expect.stringMatching(/^starting apptrust-operator \d/), level: 30 });
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
@@ -109,7 +109,7 @@ it('two processes: SIGKILL the leader and the other takes over once the lease ex
         p
           .output()
           .split('\n')
-          .find((l) => l.includes('"starting"')) ?? '{}',
+          .find((l) => l.includes('"starting apptrust-operator')) ?? '{}',
       ) as { identity?: string }
     ).identity;
   try {

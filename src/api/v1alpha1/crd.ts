@@ -72,6 +72,22 @@ export function appTrustProfileCrd(): JsonSchema {
               jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
               priority: 1,
             },
+            // A printer column's JSONPath cannot compare two fields (a filter sees one list item;
+            // `$` is that item, not the object), so "Ready is stale" cannot be a column value:
+            // `-o wide` shows the generation the Ready condition was computed from beside the
+            // current one; they differ while the operator has not seen the latest spec.
+            {
+              name: 'Generation',
+              type: 'integer',
+              jsonPath: '.metadata.generation',
+              priority: 1,
+            },
+            {
+              name: 'Observed',
+              type: 'integer',
+              jsonPath: '.status.conditions[?(@.type=="Ready")].observedGeneration',
+              priority: 1,
+            },
           ],
           schema: {
             openAPIV3Schema: {

@@ -1,10 +1,27 @@
 // The AppTrustProfile API (apptrust.dev/v1alpha1) in zod: the one source of truth for the
 // TypeScript types, for runtime validation (compiler, CLI, operator) and for the generated CRD.
 // Each cross-field rule is written twice side by side: as a zod check (every caller) and as the
-// CEL rule the API server enforces at admission (`x-kubernetes-validations`).
+// CEL rule the API server enforces at admission (`x-kubernetes-validations`), with the same message.
+// A CEL rule reports at a fixed field; where the offending item is deeper (an index, a key), its
+// `messageExpression` starts with the item's path: absolute (`spec.allow[0].to.component: ...`)
+// when the rule sits on spec, relative to the field (`except[1]: ...`) below that.
+// Every string, list and map has a maximum, so a profile's size and the CEL cost are bounded.
 import { z } from 'zod';
 import { parseCidr, strictlyContains } from './cidr.js';
-import { DNS1123_LABEL, isDns1123Subdomain, isLabelKey, isPortName, LABEL_VALUE } from './names.js';
+import {
+  DNS1123_LABEL,
+  isDns1123Subdomain,
+  isLabelKey,
+  isPortName,
+  LABEL_KEY,
+  LABEL_VALUE,
+  labelKeyCel,
+  labelKeyProblem,
+  labelKeyProblemCel,
+  MAX_LABEL_KEY,
+  MAX_LABEL_PREFIX,
+  portNameCel,
+} from './names.js';
 
 export const GROUP = 'apptrust.dev';
 export const VERSION = 'v1alpha1';
@@ -14,9 +31,36 @@ export const PLURAL = 'apptrustprofiles';
 
 export const MAX_COMPONENTS = 64;
 export const MAX_FLOWS = 256;
+export const MAX_MATCH_LABELS = 16;
+export const MAX_MATCH_EXPRESSIONS = 16;
+export const MAX_SELECTOR_VALUES = 64;
+export const MAX_PORTS = 32;
+export const MAX_EXCEPT = 16;
 
-const cel = (rule: string, message: string, fieldPath?: string) =>
+interface CelRule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  fieldPath?: string;
+}
+/** A CEL rule with a fixed message. */
+const cel = (rule: string, message: string, fieldPath?: string): CelRule =>
   fieldPath ? { rule, message, fieldPath } : { rule, message };
+/** A CEL rule whose message is computed (names the offending index or value). */
+const celExpr = (rule: string, messageExpression: string, fieldPath?: string): CelRule =>
+  fieldPath ? { rule, messageExpression, fieldPath } : { rule, messageExpression };
+
+/**
+ * An enum as the API server words it (`Unsupported value: "ICMP": supported values: "TCP", ...`),
+ * with a maxLength in the CRD (size and CEL cost estimates need one on every string).
+ */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .enum(values, {
+      error: (issue) =>
+        `Unsupported value: ${JSON.stringify(issue.input)}: supported values: ${values.map((v) => `"${v}"`).join(', ')}`,
+    })
+    .meta({ maxLength: Math.max(...values.map((v) => v.length)) });
 
 const dnsLabel = (what: string) =>
   z
@@ -26,21 +70,39 @@ const dnsLabel = (what: string) =>
       message: `${what} must be a DNS-1123 label (lowercase a-z, 0-9, '-'; <= 63 chars)`,
     });
 
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(LABEL_VALUE, {
+    error: (issue) =>
+      `label value "${String(issue.input)}" is invalid: <= 63 of a-z, A-Z, 0-9, '-', '_', '.' starting and ending alphanumeric`,
+  });
+
 // --- metav1.LabelSelector -------------------------------------------------------------------------
 
 const LabelSelectorRequirement = z
   .strictObject({
+    // The format as an OpenAPI pattern: a CEL regex here would cost too much at this depth.
     key: z
       .string()
-      .max(317)
-      .refine(isLabelKey, { message: 'must be a valid label key' })
+      .max(MAX_LABEL_KEY)
+      .regex(LABEL_KEY, { error: (issue) => labelKeyProblem(String(issue.input)) })
+      .superRefine((key, ctx) => {
+        if (key.indexOf('/') > MAX_LABEL_PREFIX)
+          ctx.addIssue({ code: 'custom', message: labelKeyProblem(key) });
+      })
+      .meta({
+        'x-kubernetes-validations': [
+          celExpr(`self.indexOf('/') <= ${MAX_LABEL_PREFIX}`, labelKeyProblemCel('self')),
+        ],
+      })
       .describe('The label key.'),
-    operator: z
-      .enum(['In', 'NotIn', 'Exists', 'DoesNotExist'])
-      .describe('How the key relates to the values: In, NotIn, Exists or DoesNotExist.'),
+    operator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe(
+      'How the key relates to the values: In, NotIn, Exists or DoesNotExist.',
+    ),
     values: z
-      .array(z.string().max(63).regex(LABEL_VALUE, { message: 'must be a valid label value' }))
-      .max(64)
+      .array(labelValue)
+      .max(MAX_SELECTOR_VALUES)
       .optional()
       .describe('Values for In and NotIn (non-empty); must be empty for Exists and DoesNotExist.'),
   })
@@ -62,25 +124,40 @@ const LabelSelectorRequirement = z
   })
   .meta({
     'x-kubernetes-validations': [
-      cel(
+      celExpr(
         "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
-        'values must be non-empty for In and NotIn and empty for Exists and DoesNotExist',
+        "(self.operator in ['In', 'NotIn'] ? 'must be non-empty for operator ' : 'must be empty for operator ') + self.operator",
+        '.values',
       ),
     ],
   });
 
 export const LabelSelectorSchema = z
   .strictObject({
+    // A bad key is reported at the map, naming the key, as Kubernetes reports metadata.labels.
     matchLabels: z
-      .record(
-        z.string().max(317).refine(isLabelKey, { message: 'must be a valid label key' }),
-        z.string().max(63).regex(LABEL_VALUE, { message: 'must be a valid label value' }),
-      )
+      .record(z.string(), labelValue)
+      .superRefine((labels, ctx) => {
+        const keys = Object.keys(labels);
+        if (keys.length > MAX_MATCH_LABELS)
+          ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_MATCH_LABELS} labels` });
+        for (const key of keys)
+          if (!isLabelKey(key)) ctx.addIssue({ code: 'custom', message: labelKeyProblem(key) });
+      })
+      .meta({
+        maxProperties: MAX_MATCH_LABELS,
+        'x-kubernetes-validations': [
+          celExpr(
+            `self.all(k, ${labelKeyCel('k')})`,
+            labelKeyProblemCel(`self.filter(k, !(${labelKeyCel('k')}))[0]`),
+          ),
+        ],
+      })
       .optional()
       .describe('Labels a pod (or namespace) must carry, each key with exactly this value.'),
     matchExpressions: z
       .array(LabelSelectorRequirement)
-      .max(16)
+      .max(MAX_MATCH_EXPRESSIONS)
       .optional()
       .describe('Set-based requirements; all must hold.'),
   })
@@ -91,26 +168,35 @@ export const LabelSelectorSchema = z
 
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 
+const portProblem = (port: number | string) =>
+  typeof port === 'number'
+    ? `port ${port} is out of range 1..65535`
+    : `port name "${port}" is invalid: want 1..65535 or an IANA service name (<= 15 of a-z, 0-9, '-', with a letter, no "--")`;
+// CEL's cost estimate takes string(int) as unbounded and refuses chains of `+` on it: format() it.
+const PORT_PROBLEM_CEL = `type(self) == int ? 'port %d is out of range 1..65535'.format([self]) : 'port name "%s" is invalid: want 1..65535 or an IANA service name (<= 15 of a-z, 0-9, \\'-\\', with a letter, no "--")'.format([self])`;
+
 export const PortSchema = z
   .strictObject({
+    // An integer, or a port name: a string of digits ("8080") is refused here and at admission,
+    // as NetworkPolicy does (it would never match a container port).
     port: z
-      .union([
-        z.number().int().min(1).max(65535),
-        z.string().refine(isPortName, { message: 'must be 1..65535 or an IANA port name (<= 15 chars)' }),
-      ])
+      .union([z.number().int(), z.string()], { error: 'must be of type integer or string' })
+      .superRefine((port, ctx) => {
+        const ok = typeof port === 'number' ? port >= 1 && port <= 65535 : isPortName(port);
+        if (!ok) ctx.addIssue({ code: 'custom', message: portProblem(port) });
+      })
       .meta({
         'x-kubernetes-int-or-string': true,
-        // maxLength bounds the CEL cost estimate; zod also checks "one letter, no --".
         maxLength: 15,
         'x-kubernetes-validations': [
-          cel(
-            "type(self) == int ? self >= 1 && self <= 65535 : self.matches('^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$')",
-            'must be 1..65535 or an IANA port name (<= 15 chars)',
+          celExpr(
+            `type(self) == int ? self >= 1 && self <= 65535 : ${portNameCel('self')}`,
+            PORT_PROBLEM_CEL,
           ),
         ],
       })
       .describe('Port number (1..65535) or named container port of the destination pod.'),
-    protocol: z.enum(PROTOCOLS).optional().describe('TCP (default), UDP or SCTP.'),
+    protocol: oneOf(PROTOCOLS).optional().describe('TCP (default), UDP or SCTP.'),
     endPort: z
       .number()
       .int()
@@ -124,13 +210,17 @@ export const PortSchema = z
     if (typeof p.port !== 'number')
       ctx.addIssue({ code: 'custom', path: ['endPort'], message: 'requires a numeric port' });
     else if (p.endPort < p.port)
-      ctx.addIssue({ code: 'custom', path: ['endPort'], message: `must be >= port (${p.port})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endPort'],
+        message: `endPort ${p.endPort} must be >= port ${p.port}`,
+      });
   })
   .meta({
     'x-kubernetes-validations': [
-      cel(
+      celExpr(
         '!has(self.endPort) || (type(self.port) == int && self.endPort >= self.port)',
-        'endPort requires a numeric port and must be >= port',
+        "type(self.port) != int ? 'requires a numeric port' : 'endPort %d must be >= port %d'.format([self.endPort, self.port])",
         '.endPort',
       ),
     ],
@@ -139,14 +229,34 @@ export const PortSchema = z
 
 // --- endpoints ------------------------------------------------------------------------------------
 
-const cidrText = (what: string) =>
-  z
-    .string()
-    .max(64)
-    .refine((v) => parseCidr(v) !== undefined, { message: `${what} must be an IPv4 or IPv6 CIDR` })
-    .meta({ 'x-kubernetes-validations': [cel('isCIDR(self)', `${what} must be an IPv4 or IPv6 CIDR`)] });
+const cidrProblem = (text: string) => `"${text}" is not an IPv4 or IPv6 CIDR (address/prefix-length)`;
+const cidrText = z
+  .string()
+  .max(64)
+  .superRefine((text, ctx) => {
+    if (parseCidr(text) === undefined) ctx.addIssue({ code: 'custom', message: cidrProblem(text) });
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      celExpr('isCIDR(self)', `'"' + self + '" is not an IPv4 or IPv6 CIDR (address/prefix-length)'`),
+    ],
+  });
 
 const FORM_KEYS = ['component', 'namespace', 'namespaceSelector', 'cidr'] as const;
+const NO_FORM = 'must have exactly one of component, podSelector, namespace, namespaceSelector, cidr';
+const TWO_FORMS = 'must have exactly one endpoint form, found ';
+const POD_SELECTOR_ALONE = 'goes alone or with namespace or namespaceSelector, not with ';
+/** The endpoint forms present, in FORM_KEYS order, as a CEL list of names. */
+const FORMS_CEL = `(${FORM_KEYS.map((k) => `(has(self.${k}) ? ['${k}'] : [])`).join(' + ')})`;
+/** The forms present joined with ' and ', from literals only (CEL's cost estimate of join() is unbounded). */
+const FORMS_FOUND_CEL = FORM_KEYS.map((k, i) => {
+  const before = FORM_KEYS.slice(0, i).map((b) => `has(self.${b})`);
+  const prefix = before.length === 0 ? `'${k}'` : `(${before.join(' || ')} ? ' and ${k}' : '${k}')`;
+  return `(has(self.${k}) ? ${prefix} : '')`;
+}).join(' + ');
+/** Per except entry: true when it is a strict sub-block of cidr (or not a CIDR: its own rule says so). */
+const EXCEPT_OK_CEL =
+  'self.except.map(e, !isCIDR(e) || (cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength()))';
 
 export const EndpointSchema = z
   .strictObject({
@@ -160,31 +270,25 @@ export const EndpointSchema = z
     podSelector: LabelSelectorSchema.optional().describe(
       'Pods selected by labels: alone, pods of this namespace not governed by this profile; with namespace or namespaceSelector, pods of those namespaces.',
     ),
-    cidr: cidrText('cidr').optional().describe('Addresses outside the cluster (IPv4 or IPv6 CIDR).'),
+    cidr: cidrText.optional().describe('Addresses outside the cluster (IPv4 or IPv6 CIDR).'),
     except: z
-      .array(cidrText('except'))
-      .max(16)
+      .array(cidrText)
+      .max(MAX_EXCEPT)
       .optional()
       .describe('Sub-blocks of cidr to leave out (cidr form only).'),
   })
   .superRefine((e, ctx) => {
     const forms = FORM_KEYS.filter((k) => e[k] !== undefined);
     if (forms.length === 0 && e.podSelector === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must have exactly one of component, podSelector, namespace, namespaceSelector, cidr',
-      });
+      ctx.addIssue({ code: 'custom', message: NO_FORM });
     } else if (forms.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must have exactly one endpoint form, found ${forms.join(' and ')}`,
-      });
+      ctx.addIssue({ code: 'custom', message: `${TWO_FORMS}${forms.join(' and ')}` });
     }
     if (e.podSelector !== undefined && (e.component !== undefined || e.cidr !== undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: ['podSelector'],
-        message: 'goes alone or with namespace or namespaceSelector, not with component or cidr',
+        message: `${POD_SELECTOR_ALONE}${e.component !== undefined ? 'component' : 'cidr'}`,
       });
     }
     if (e.except !== undefined) {
@@ -196,26 +300,27 @@ export const EndpointSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['except', i],
-            message: `must be a strict sub-block of cidr ${e.cidr}`,
+            message: `${text} is not a strict sub-block of cidr ${e.cidr}`,
           });
       });
     }
   })
   .meta({
     'x-kubernetes-validations': [
-      cel(
-        '[has(self.component), has(self.namespace), has(self.namespaceSelector), has(self.cidr)].filter(x, x).size() == 1 || ([has(self.component), has(self.namespace), has(self.namespaceSelector), has(self.cidr)].filter(x, x).size() == 0 && has(self.podSelector))',
-        'must have exactly one endpoint form: component, podSelector, namespace, namespaceSelector or cidr',
+      celExpr(
+        `${FORMS_CEL}.size() == 1 || (${FORMS_CEL}.size() == 0 && has(self.podSelector))`,
+        `${FORMS_CEL}.size() == 0 ? '${NO_FORM}' : '${TWO_FORMS}' + ${FORMS_FOUND_CEL}`,
       ),
-      cel(
+      celExpr(
         '!has(self.podSelector) || !(has(self.component) || has(self.cidr))',
-        'podSelector goes alone or with namespace or namespaceSelector, not with component or cidr',
+        `'${POD_SELECTOR_ALONE}' + (has(self.component) ? 'component' : 'cidr')`,
         '.podSelector',
       ),
-      cel('!has(self.except) || has(self.cidr)', 'except requires cidr', '.except'),
-      cel(
-        '!has(self.except) || !has(self.cidr) || !isCIDR(self.cidr) || self.except.all(e, !isCIDR(e) || (cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength()))',
-        'each except must be a strict sub-block of cidr',
+      cel('!has(self.except) || has(self.cidr)', 'requires cidr', '.except'),
+      // Rule on the endpoint (it needs cidr), so its message names the index: "except[1]: ...".
+      celExpr(
+        `!has(self.except) || !has(self.cidr) || !isCIDR(self.cidr) || ${EXCEPT_OK_CEL}.all(ok, ok)`,
+        `'except[%d]: %s is not a strict sub-block of cidr %s'.format([${EXCEPT_OK_CEL}.indexOf(false), self.except[${EXCEPT_OK_CEL}.indexOf(false)], self.cidr])`,
         '.except',
       ),
     ],
@@ -230,7 +335,7 @@ export const FlowSchema = z
     to: EndpointSchema.describe('Where the traffic goes.'),
     ports: z
       .array(PortSchema)
-      .max(32)
+      .max(MAX_PORTS)
       .optional()
       .describe('Destination ports; omitted or [] allows all ports and protocols.'),
   })
@@ -257,17 +362,34 @@ export const ComponentSchema = z
   })
   .describe('A group of pods the profile governs.');
 
+const SIDES = ['from', 'to'] as const;
+
+/**
+ * Every allow[].<side>.component names a component. The rule must sit on spec (it needs the
+ * components), so its message starts with the first offending item's path and counts the others.
+ */
+function unknownComponentRule(side: (typeof SIDES)[number]): CelRule {
+  const known = `self.components.exists(c, c.name == f.${side}.component)`;
+  const oks = `self.allow.map(f, !has(f.${side}.component) || ${known})`;
+  const first = `${oks}.indexOf(false)`;
+  const more = `${oks}.filter(ok, !ok).size() - 1`;
+  return celExpr(
+    `!has(self.allow) || self.allow.all(f, !has(f.${side}.component) || ${known})`,
+    `'spec.allow[%d].${side}.component: unknown component "%s"%s'.format([${first}, self.allow[${first}].${side}.component, ${more} > 0 ? ' (and %d more: apptrust validate lists them all)'.format([${more}]) : ''])`,
+    '.allow',
+  );
+}
+
 export const MODES = ['Enforce', 'Audit'] as const;
 export const DIRECTIONS = ['Ingress', 'Egress'] as const;
 
 export const SpecSchema = z
   .strictObject({
-    mode: z
-      .enum(MODES)
+    mode: oneOf(MODES)
       .optional()
       .describe('Enforce (default) applies the policies; Audit only reports what it would apply.'),
     isolate: z
-      .array(z.enum(DIRECTIONS))
+      .array(oneOf(DIRECTIONS))
       .min(1)
       .max(2)
       .optional()
@@ -287,21 +409,24 @@ export const SpecSchema = z
       .describe('The allowed flows (0..256); nothing else passes.'),
   })
   .superRefine((spec, ctx) => {
-    if (spec.isolate && new Set(spec.isolate).size !== spec.isolate.length)
-      ctx.addIssue({ code: 'custom', path: ['isolate'], message: 'must not repeat a direction' });
+    // Paths and words of the API server's list checks (list-type set and map).
+    spec.isolate?.forEach((direction, i) => {
+      if (spec.isolate?.indexOf(direction) !== i)
+        ctx.addIssue({ code: 'custom', path: ['isolate', i], message: `Duplicate value: "${direction}"` });
+    });
     const seen = new Map<string, number>();
     spec.components.forEach((c, i) => {
       const first = seen.get(c.name);
       if (first !== undefined)
         ctx.addIssue({
           code: 'custom',
-          path: ['components', i, 'name'],
-          message: `duplicate component "${c.name}" (also spec.components[${first}])`,
+          path: ['components', i],
+          message: `Duplicate value: component "${c.name}" (also spec.components[${first}])`,
         });
       else seen.set(c.name, i);
     });
     spec.allow?.forEach((flow, i) => {
-      for (const side of ['from', 'to'] as const) {
+      for (const side of SIDES) {
         const name = flow[side].component;
         if (name !== undefined && !seen.has(name))
           ctx.addIssue({
@@ -312,32 +437,31 @@ export const SpecSchema = z
       }
     });
   })
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        '!has(self.allow) || self.allow.all(f, (!has(f.from.component) || self.components.exists(c, c.name == f.from.component)) && (!has(f.to.component) || self.components.exists(c, c.name == f.to.component)))',
-        'every allow[].from.component and allow[].to.component must name a component of spec.components',
-        '.allow',
-      ),
-    ],
-  })
+  .meta({ 'x-kubernetes-validations': SIDES.map(unknownComponentRule) })
   .describe('The intent: components and the flows allowed between them and the outside.');
 
 // --- status ---------------------------------------------------------------------------------------
 
+export const MAX_CONDITIONS = 8;
+export const MAX_CONDITION_MESSAGE = 32768;
+
 export const ConditionSchema = z
   .object({
     type: z.string().max(316).describe('Type of condition, e.g. Ready.'),
-    status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+    status: oneOf(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
     reason: z.string().max(1024).describe('CamelCase reason for the last transition.'),
-    message: z.string().max(32768).describe('Human-readable details.'),
+    message: z.string().max(MAX_CONDITION_MESSAGE).describe('Human-readable details.'),
     observedGeneration: z
       .number()
       .int()
       .min(0)
       .optional()
       .describe('The spec generation this was computed from.'),
-    lastTransitionTime: z.string().meta({ format: 'date-time' }).describe('When status last changed.'),
+    lastTransitionTime: z
+      .string()
+      .max(64)
+      .meta({ format: 'date-time' })
+      .describe('When status last changed.'),
   })
   .describe('A metav1.Condition.');
 
@@ -360,14 +484,17 @@ export const AuditSchema = z.object({
 export const StatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional().describe('The spec generation last reconciled.'),
-    mode: z.enum(MODES).optional().describe('The effective mode (spec.mode or its default).'),
+    mode: oneOf(MODES).optional().describe('The effective mode (spec.mode or its default).'),
     policyCount: z.number().int().min(0).optional().describe('Number of entries in policies.'),
     policies: z
-      .array(z.string())
+      .array(z.string().max(253))
+      // One per component; twice that leaves room for a rename migration listing old and new names.
+      .max(2 * MAX_COMPONENTS)
       .optional()
       .describe('Names of the owned NetworkPolicies (Audit: the ones that would be applied).'),
     conditions: z
       .array(ConditionSchema)
+      .max(MAX_CONDITIONS)
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
       .describe('Observations of the profile state; Ready tells whether the policies match the spec.'),

@@ -9,6 +9,7 @@ import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
 import { CLUSTER_SCOPED_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
 import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
+import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -17,8 +18,8 @@ const kubectl = findTool('kubectl');
 const helm = findTool('helm');
 if (!kubectl) console.warn('kubectl not found: the kustomize tests are skipped (run `make tools`)');
 if (!helm) console.warn('helm not found: the Helm chart tests are skipped (run `make tools`)');
-const withKubectl = kubectl ? describe : describe.skip;
-const withHelm = kubectl && helm ? describe : describe.skip;
+const withKubectl = describeIf(kubectl, 'kubectl not found (run make tools)');
+const withHelm = describeIf(kubectl && helm, 'helm or kubectl not found (run make tools)');
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML
 type Manifest = Record<string, any>;
