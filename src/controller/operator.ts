@@ -4,18 +4,25 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compiler/index.js';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type NetworkPolicy,
+  POLICY_KIND_LABEL,
+} from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
-import { type KubeObject, keyOf } from '../kube/objects.js';
-import { namespaces, networkPolicies, profiles } from '../kube/paths.js';
+import { type KubeList, type KubeObject, keyOf } from '../kube/objects.js';
+import { namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
+import { type SlimPod, slimPod } from '../kube/pods.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
+import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
 import { type Reason, Reason as Reasons } from './conditions.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
@@ -44,6 +51,7 @@ export class Operator {
   private readonly profiles: ObjectCache<ProfileObject>;
   private readonly policies: ObjectCache<LivePolicy>;
   private readonly namespaces: Informer<KubeObject>;
+  private readonly pods: ObjectCache<SlimPod>;
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
   private readonly elector: LeaderElector | undefined;
@@ -82,6 +90,8 @@ export class Operator {
     );
     this.policies.addIndex(OWNER_INDEX, controllerUid);
     this.namespaces = new Informer(this.rest, kubeConfig, { path: namespaces() }, log);
+    // Only for Audit's evidence (live flows): labels, IPs and declared ports, nothing else kept.
+    this.pods = namespacedCache(this.rest, kubeConfig, pods, watched, log, undefined, slimPod);
     const store = new PolicyStore(this.rest);
     const events = new EventRecorder(this.rest, this.identity, log);
     const profileReconciler = new ProfileReconciler({
@@ -99,6 +109,7 @@ export class Operator {
       settings: options.compiler,
       now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conflictRetryMs: hooks.conflictRetryMs ?? 30_000,
+      auditEvidence: (namespace, owned, rendered) => this.auditEvidence(namespace, owned, rendered),
       onReason: (key, reason) => {
         this.metrics.profileReason(key, reason);
         if (reason !== undefined) this.reasonOfReconcile.set(key, reason);
@@ -210,18 +221,49 @@ export class Operator {
 
   /** Starts the informers, waits for their first sync, then campaigns (or starts right away). */
   async start(): Promise<void> {
-    for (const informer of [this.profiles, this.policies, this.namespaces]) informer.start();
+    for (const informer of this.informers()) informer.start();
     await Promise.all([
       this.profiles.waitForSync(),
       this.policies.waitForSync(),
       this.namespaces.waitForSync(),
+      this.pods.waitForSync(),
     ]);
     if (this.elector) this.elector.start();
     else this.startControllers();
   }
 
+  private informers(): Array<{ start(): void; stop(): void }> {
+    return [this.profiles, this.policies, this.namespaces, this.pods];
+  }
+
+  /** Every NetworkPolicy in force (a read past our label-selected cache: Audit profiles are few). */
+  private async auditEvidence(
+    namespace: string,
+    owned: ReadonlySet<string>,
+    rendered: readonly NetworkPolicy[],
+  ): Promise<FlowEvidence> {
+    // With --watch-namespaces the operator may only list there (Roles), and only sees pods there.
+    const scopes = this.options.watchNamespaces.length > 0 ? this.options.watchNamespaces : [undefined];
+    const lists = await Promise.all(
+      scopes.map((ns) =>
+        this.rest.get<KubeList<NetworkPolicy>>(networkPolicies(ns), { resourceVersion: '0' }),
+      ),
+    );
+    const live = {
+      namespaces: this.namespaces.list(),
+      pods: this.pods.list(),
+      policies: lists.flatMap((l) => l.items),
+    };
+    return flowEvidence(live, namespace, owned, rendered);
+  }
+
   get ready(): boolean {
-    return this.profiles.hasSynced() && this.policies.hasSynced() && this.namespaces.hasSynced();
+    return (
+      this.profiles.hasSynced() &&
+      this.policies.hasSynced() &&
+      this.namespaces.hasSynced() &&
+      this.pods.hasSynced()
+    );
   }
 
   get isLeader(): boolean {
@@ -263,7 +305,7 @@ export class Operator {
     clearInterval(this.resyncTimer);
     await Promise.all([this.profileQueue.shutdown(), this.baselineQueue.shutdown()]);
     await this.elector?.stop();
-    for (const informer of [this.profiles, this.policies, this.namespaces]) informer.stop();
+    for (const informer of this.informers()) informer.stop();
     this.rest.close();
   }
 }

@@ -17,6 +17,7 @@ import type { EventType, Regarding } from '../kube/events.js';
 import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import type { StatusApplier } from '../kube/status-writer.js';
+import type { FlowEvidence } from './audit-evidence.js';
 import { READY, Reason } from './conditions.js';
 import { describeOwner } from './owner.js';
 import { isNoop, type PolicyPlan, planPolicies } from './policy-plan.js';
@@ -52,6 +53,17 @@ export interface ProfileReconcilerDeps {
   now: () => string;
   /** How soon to look again at a name held by a policy that is not ours. */
   conflictRetryMs: number;
+  /**
+   * Audit with evidence: the live flows that enforcing would deny or newly allow, for `namespace`
+   * with the policies named `owned` replaced by `rendered`. Absent: Audit reports policies only.
+   */
+  auditEvidence?: (
+    namespace: string,
+    owned: ReadonlySet<string>,
+    rendered: readonly NetworkPolicy[],
+  ) => Promise<FlowEvidence>;
+  /** How often an Audit profile's live flows are evaluated again (default AUDIT_REFRESH_MS). */
+  auditRefreshMs?: number;
   /** Told the Ready reason of every profile reconciled (metrics), and undefined when it is gone. */
   onReason?: (key: string, reason: Reason | undefined) => void;
 }
@@ -59,6 +71,9 @@ export interface ProfileReconcilerDeps {
 export interface ReconcileContext {
   log: Logger;
 }
+
+/** Pods come and go under an Audit profile: its evidence is evaluated again this often. */
+export const AUDIT_REFRESH_MS = 5 * 60_000;
 
 /** A write the API server refused because our cached copy was stale: retry quietly. */
 const STALE = 'stale';
@@ -148,20 +163,46 @@ export class ProfileReconciler {
       ? 'enforcing would change nothing'
       : `enforcing would create ${plan.create.length}, update ${plan.update.length} and delete ${plan.prune.length} NetworkPolicies` +
         (plan.conflicts.length > 0 ? `; ${plural(plan.conflicts.length, 'name')} held by another owner` : '');
-    const message = `Audit: ${summary}; enforced NetworkPolicies are left as they are (${owned.length} owned)`;
     const wanted = [...plan.create, ...plan.update.map((u) => u.desired), ...plan.unchanged];
+    const evidence = await this.evidence(profile, owned, wanted, ctx);
+    const flows =
+      evidence === undefined
+        ? ''
+        : `; live flows it would deny: ${evidence.newlyDenied}, newly allow: ${evidence.newlyAllowed}` +
+          (evidence.examples?.length ? ` (${evidence.examples.join('; ')})` : '');
+    const message = `Audit: ${summary}${flows}; enforced NetworkPolicies are left as they are (${owned.length} owned)`;
     const changed = await this.writeStatus(profile, {
       reason: Reason.Audit,
       message,
       policies: wanted.map((p) => p.metadata.name),
       mode: 'Audit',
-      audit,
+      audit: { ...audit, ...evidence },
     });
     if (changed) {
-      ctx.log.info({ audit }, `audit: ${summary}`);
+      ctx.log.info({ audit, evidence }, `audit: ${summary}`);
       this.event(profile, 'Normal', EventReason.Audit, 'Audit', message);
     }
-    return undefined;
+    // Live flows change with pods, not with the profile: look again now and then.
+    return this.deps.auditEvidence
+      ? { requeueAfterMs: this.deps.auditRefreshMs ?? AUDIT_REFRESH_MS }
+      : undefined;
+  }
+
+  /** The live flows enforcing would change; undefined when not available (never fails the reconcile). */
+  private async evidence(
+    profile: ProfileObject,
+    owned: LivePolicy[],
+    rendered: NetworkPolicy[],
+    ctx: ReconcileContext,
+  ): Promise<FlowEvidence | undefined> {
+    if (!this.deps.auditEvidence) return undefined;
+    try {
+      const names = new Set(owned.map((p) => p.metadata.name));
+      return await this.deps.auditEvidence(profile.metadata.namespace as string, names, rendered);
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'audit: could not evaluate live flows');
+      return undefined;
+    }
   }
 
   private async enforce(profile: ProfileObject, plan: PolicyPlan, ctx: ReconcileContext): Promise<Outcome> {

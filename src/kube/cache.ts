@@ -82,12 +82,17 @@ export function namespacedCache<T extends KubeObject>(
   namespaces: readonly string[],
   log: Logger,
   labelSelector?: string,
+  transform?: (object: T) => T,
 ): ObjectCache<T> {
   const informer = (namespace?: string) =>
     new Informer<T>(
       rest,
       kubeConfig,
-      { path: pathIn(namespace), ...(labelSelector ? { labelSelector } : {}) },
+      {
+        path: pathIn(namespace),
+        ...(labelSelector ? { labelSelector } : {}),
+        ...(transform ? { transform } : {}),
+      },
       log,
     );
   if (namespaces.length === 0) return informer();

@@ -31,6 +31,9 @@ export const NAMESPACED_RULES: PolicyRule[] = [
     resources: ['networkpolicies'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
   },
+  // Audit's evidence: which live flows (running pods × declared ports) enforcing would change. The
+  // informer keeps only labels, IPs, declared ports and the owner of each pod; nothing is written.
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   // Events are deduplicated in memory and only ever created.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];

@@ -219,7 +219,17 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     const denied = {
       'get a Secret': () => operatorRest.get(`/api/v1/namespaces/${ns}/secrets/anything`),
       'list Secrets': () => operatorRest.get('/api/v1/secrets'),
-      'list Pods': () => operatorRest.get('/api/v1/pods'),
+      'create a Pod': () =>
+        operatorRest.request({
+          method: 'POST',
+          path: `/api/v1/namespaces/${ns}/pods`,
+          body: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'x' },
+            spec: { containers: [{ name: 'c', image: 'x' }] },
+          },
+        }),
       'create a ConfigMap': () =>
         operatorRest.request({
           method: 'POST',

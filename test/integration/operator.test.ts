@@ -151,23 +151,24 @@ describe('profile reconcile', () => {
     expect(names).toEqual(['shop.api', 'shop.frontend']);
   });
 
-  it('invalid update keeps the old policies and reports InvalidSpec with the field path', async () => {
+  it('an update over the render budget keeps the old policies and reports InvalidSpec with the field path', async () => {
     const ns = await namespace('invalid');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
     const before = await listPolicies(ns);
     const spec = shop(ns).spec;
-    // Admission cannot check label keys inside matchLabels; the compiler can.
-    spec.components = [
-      { name: 'frontend', podSelector: { matchLabels: { 'bad key!': 'x' } } },
-      { name: 'backend', podSelector: {} },
-    ];
+    // Admission bounds the input; only the compiler sees what it renders: 256 flows of 16 port
+    // ranges each make one policy of ~190 KiB, over the 128 KiB budget (defect 4 of the faults issue).
+    spec.allow = Array.from({ length: 256 }, (_, i) => ({
+      from: { component: 'frontend' },
+      to: { cidr: `10.${i}.0.0/16` },
+      ports: Array.from({ length: 16 }, (_, j) => ({ port: 1000 + j * 100, endPort: 1050 + j * 100 })),
+    }));
     const updated = await updateSpec(ns, 'shop', spec);
     const p = await readyWith(ns, 'shop', 'InvalidSpec', updated.metadata.generation);
     expect(p.status?.conditions?.[0]?.status).toBe('False');
-    expect(p.status?.conditions?.[0]?.message).toContain(
-      'spec.components[0].podSelector.matchLabels.bad key!',
-    );
+    expect(p.status?.conditions?.[0]?.message).toContain('spec.components[0]: renders a NetworkPolicy of');
+    expect(p.status?.conditions?.[0]?.message).toContain('over the limit of 128 KiB');
     const after = await listPolicies(ns);
     expect(after.map((x) => [x.metadata.name, x.metadata.resourceVersion])).toEqual(
       before.map((x) => [x.metadata.name, x.metadata.resourceVersion]),
@@ -302,6 +303,8 @@ describe('profile reconcile', () => {
       create: ['shop.api'],
       update: ['shop.frontend'],
       delete: ['shop.backend'],
+      newlyDenied: 0, // no pod runs in this namespace: no live flow to change
+      newlyAllowed: 0,
     });
     expect(p.status?.conditions?.[0]?.message).toContain(
       'enforcing would create 1, update 1 and delete 1 NetworkPolicies',
@@ -320,6 +323,51 @@ describe('profile reconcile', () => {
       'shop.frontend',
     ]);
     expect(((await readProfile(ns, 'shop')).status as { audit?: unknown }).audit).toBeUndefined();
+  });
+
+  it('Audit with evidence: the live flows enforcing would deny, from running pods and their ports', async () => {
+    const ns = await namespace('evidence');
+    const pod = async (name: string, role: string, ip: string, ports: number[]) => {
+      await rest.request({
+        method: 'POST',
+        path: `/api/v1/namespaces/${ns}/pods`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { role } },
+          spec: {
+            containers: [
+              { name: 'c', image: 'none', ports: ports.map((containerPort) => ({ containerPort })) },
+            ],
+          },
+        },
+      });
+      // No kubelet here: the status a kubelet would report (addresses are data only, no traffic).
+      await rest.request({
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${ns}/pods/${name}/status`,
+        contentType: 'application/merge-patch+json',
+        body: { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } },
+      });
+    };
+    await pod('frontend', 'frontend', '10.244.90.1', []);
+    await pod('backend', 'backend', '10.244.90.2', [8080, 9090]);
+    const p = shop(ns);
+    p.spec.mode = 'Audit'; // allows frontend -> backend on 8080 only
+    await createProfile(p);
+    const audited = await eventually('evidence in status', async () => {
+      const now = await readProfile(ns, 'shop');
+      const audit = (now.status as { audit?: { newlyDenied?: number } } | undefined)?.audit;
+      return audit?.newlyDenied !== undefined ? now : undefined;
+    });
+    const audit = (audited.status as { audit?: Record<string, unknown> }).audit;
+    // Today everything flows (no policy); enforcing denies frontend -> backend 9090 and everything
+    // into frontend's and backend's other directions that the pods declare: backend -> backend is one pod.
+    expect(audit).toMatchObject({ newlyAllowed: 0, create: ['shop.backend', 'shop.frontend'] });
+    expect(audit?.newlyDenied).toBe(1);
+    expect(audit?.examples).toEqual([`denied ${ns}/frontend -> ${ns}/backend 9090/TCP`]);
+    expect(audited.status?.conditions?.[0]?.message).toContain('live flows it would deny: 1, newly allow: 0');
+    expect(await listPolicies(ns)).toEqual([]); // Audit wrote no policy
   });
 
   it('migrates v1 policy names without a gap: the new name exists before the old is deleted', async () => {
