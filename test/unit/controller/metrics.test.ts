@@ -12,14 +12,16 @@ const sample = async (m: OperatorMetrics, name: string, labels: Record<string, s
 describe('OperatorMetrics', () => {
   it('counts reconcile results apart: success, invalid, conflict, requeue, error', async () => {
     const m = new OperatorMetrics('1.2.3');
-    m.reconciled('profile', 'invalid');
-    m.reconciled('profile', 'invalid');
-    m.reconciled('profile', 'conflict');
-    m.reconciled('profile', 'error');
+    m.reconciled('apptrustprofile', 'invalid');
+    m.reconciled('apptrustprofile', 'invalid');
+    m.reconciled('apptrustprofile', 'conflict');
+    m.reconciled('apptrustprofile', 'error');
     expect(await sample(m, 'controller_runtime_reconcile_total', { result: 'invalid' })).toBe(2);
     expect(await sample(m, 'controller_runtime_reconcile_total', { result: 'conflict' })).toBe(1);
     expect(await sample(m, 'controller_runtime_reconcile_total', { result: 'success' })).toBe(0);
-    expect(await sample(m, 'controller_runtime_reconcile_errors_total', { controller: 'profile' })).toBe(1);
+    expect(
+      await sample(m, 'controller_runtime_reconcile_errors_total', { controller: 'apptrustprofile' }),
+    ).toBe(1);
   });
 
   it('gauges profiles by Ready reason, one series per known reason, Other for the rest', async () => {

@@ -58,7 +58,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
     );
   });
 
-  it('grants nothing on Secrets, Pods or any other resource, and no wildcard', () => {
+  it('grants nothing on Secrets, only list/watch on Pods, nothing on any other resource, and no wildcard', () => {
     const rules = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].flatMap((r) => r.rules);
     const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
     expect(resources).toEqual(
@@ -70,8 +70,12 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'leases',
         'namespaces',
         'networkpolicies',
+        'pods',
       ].sort(),
     );
+    // Pods: read for Audit's evidence, never written.
+    for (const rule of rules.filter((r: Manifest) => (r.resources as string[]).includes('pods')))
+      expect(rule.verbs).toEqual(['list', 'watch']);
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');
       expect(rule.apiGroups).not.toContain('*');
