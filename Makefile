@@ -91,7 +91,8 @@ deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag)
 	  "$${img%:*}" "$$tag" > $(DEPLOY_DIR)/kustomization.yaml
 	$(KUBECTL) apply --server-side --field-manager=apptrust-deploy -k $(DEPLOY_DIR)
 
-undeploy: $(KUBECTL_DEP) ## Remove the operator; the CRD, profiles and their policies stay (see uninstall)
+undeploy: $(KUBECTL_DEP) ## Remove the operator and its admission gate; the CRD, profiles, their policies and the baselines stay (see uninstall)
+	$(KUBECTL) delete --ignore-not-found -k config/admission
 	$(KUBECTL) delete --ignore-not-found -k config/operator
 
 docker-build: ## Build the container image (needs a Docker engine)
