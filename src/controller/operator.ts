@@ -6,15 +6,19 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
+import { BaselineRecord } from '../kube/baseline-record.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
+import { NamespaceLabels } from '../kube/namespace-labels.js';
 import { type KubeObject, keyOf } from '../kube/objects.js';
 import { namespaces, networkPolicies, profiles } from '../kube/paths.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
+import { registerBaselineMetrics } from './baseline-metrics.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
+import { allExcluded } from './baseline-scope.js';
 import { OperatorMetrics } from './metrics.js';
 import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
 import { type Outcome, WorkQueue } from './queue.js';
@@ -83,14 +87,20 @@ export class Operator {
       store,
       namespaces: this.namespaces,
       policies: this.policies,
+      record: new BaselineRecord(this.rest, options.operatorNamespace),
+      labels: new NamespaceLabels(this.rest),
+      events,
       compiler: options.compiler,
       baseline: {
+        enabled: options.baseline,
         allowDNS: options.baselineAllowDNS,
-        excluded: new Set(options.baselineExclude),
-        operatorNamespace: options.operatorNamespace,
+        excluded: allExcluded(options.operatorNamespace, options.baselineExclude),
+        watched: options.watchNamespaces,
+        existing: options.baselineExisting,
       },
       log,
     });
+    registerBaselineMetrics(this.metrics.registry, () => baselineReconciler.protectionCounts());
     this.profileQueue = this.queue('apptrustprofile', (key) => profileReconciler.reconcile(key));
     this.baselineQueue = this.queue('namespace-baseline', (key) => baselineReconciler.reconcile(key));
     this.wireEvents();
@@ -143,8 +153,9 @@ export class Operator {
     if (this.running) this.profileQueue.add(key);
   }
 
+  /** Also with --baseline=false: the reconciler then removes what it created (rollback). */
   private enqueueNamespace(name: string): void {
-    if (this.running && this.options.baseline && this.inScope(name)) this.baselineQueue.add(name);
+    if (this.running && this.inScope(name)) this.baselineQueue.add(name);
   }
 
   private wireEvents(): void {
