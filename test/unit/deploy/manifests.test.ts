@@ -150,6 +150,13 @@ withKubectl('config/default (kubectl kustomize)', () => {
     });
   });
 
+  it('leaves --baseline at its default, so `kubectl set env ... APPTRUST_BASELINE=false` rolls back (README: Uninstall)', () => {
+    const [deployment] = byKind(objects, 'Deployment') as [Manifest];
+    const args = deployment.spec.template.spec.containers[0].args as string[];
+    expect(parseOptions(args, {}).baseline).toBe(true);
+    expect(parseOptions(args, { APPTRUST_BASELINE: 'false' }).baseline).toBe(false);
+  });
+
   it('keeps the spec of profiles free of API server defaults (GitOps: live spec = Git)', () => {
     const [crd] = byKind(objects, 'CustomResourceDefinition') as [Manifest];
     for (const version of crd.spec.versions)
