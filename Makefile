@@ -81,7 +81,7 @@ run: build ## Run the operator: current kubeconfig, or a local control plane whe
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds
 
-uninstall: $(KUBECTL_DEP) ## Delete the CRD: every profile and, through owner references, its NetworkPolicies go too
+uninstall: $(KUBECTL_DEP) ## Delete the CRDs: every profile and, through owner references, its NetworkPolicies go too; the baseline record
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag) with server-side apply

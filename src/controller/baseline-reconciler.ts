@@ -12,7 +12,7 @@ import {
   MANAGED_BY_VALUE,
   POLICY_KIND_LABEL,
 } from '../compiler/index.js';
-import type { BaselineRecord } from '../kube/baseline-record.js';
+import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
@@ -70,11 +70,11 @@ export function isOurBaseline(policy: KubeObject): boolean {
 }
 
 /** The scope settings as the admission gate reads them from the record (sorted: a stable write). */
-export function recordData(settings: BaselineScopeSettings): Record<string, string> {
+export function recordSpec(settings: BaselineScopeSettings): BaselineRecordSpec {
   return {
-    excluded: [...settings.excluded].sort().join(','),
-    existing: String(settings.existing),
-    watched: [...settings.watched].sort().join(','),
+    excluded: [...settings.excluded].sort(),
+    existing: settings.existing,
+    watched: [...settings.watched].sort(),
   };
 }
 
@@ -205,7 +205,7 @@ export class BaselineReconciler {
 
   private recordOnce(): Promise<string> {
     if (!this.enabledSince) {
-      this.enabledSince = this.deps.record.ensure(recordData(this.deps.baseline));
+      this.enabledSince = this.deps.record.ensure(recordSpec(this.deps.baseline));
       this.enabledSince.catch(() => {
         this.enabledSince = undefined; // retried by the next reconcile (the queue backs off)
       });

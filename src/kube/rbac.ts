@@ -54,14 +54,14 @@ export const LEADER_ELECTION_RULES: PolicyRule[] = [
 ];
 
 /**
- * In the operator's own namespace only: the baseline record ConfigMap (created once; its data kept
- * up to date; deleted by --baseline=false). create cannot be narrowed to a name.
+ * In the operator's own namespace only: the baseline record (created once; its spec kept up to
+ * date; deleted by --baseline=false). create cannot be narrowed to a name.
  */
 export const BASELINE_RECORD_RULES: PolicyRule[] = [
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+  { apiGroups: [GROUP], resources: ['baselinerecords'], verbs: ['create'] },
   {
-    apiGroups: [''],
-    resources: ['configmaps'],
+    apiGroups: [GROUP],
+    resources: ['baselinerecords'],
     resourceNames: [BASELINE_RECORD_NAME],
     verbs: ['get', 'update', 'delete'],
   },

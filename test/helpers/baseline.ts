@@ -11,7 +11,7 @@ import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
 import { Operator } from '../../src/controller/operator.js';
 import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
-import { configMap, namespace, networkPolicy } from '../../src/kube/paths.js';
+import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually, testKubeConfig } from './cluster.js';
 import { ROOT } from './process.js';
@@ -42,12 +42,14 @@ export async function ensureOperatorNamespace(rest: KubeRest): Promise<void> {
 
 /** Forget when the baseline was first enabled: the next operator start is a fresh one. */
 export async function deleteRecord(rest: KubeRest): Promise<void> {
-  await rest.delete(configMap(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME)).catch(() => undefined);
+  await rest.delete(baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME)).catch(() => undefined);
 }
 
 export const readRecord = (rest: KubeRest) =>
   rest
-    .get<Stored & { data?: Record<string, string> }>(configMap(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME))
+    .get<Stored & { spec?: { excluded: string[]; watched: string[]; existing: boolean } }>(
+      baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME),
+    )
     .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
 
 /** Namespaces created from now on are newer than any record written so far (second precision). */

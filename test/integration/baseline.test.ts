@@ -4,12 +4,7 @@
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
 import type { Operator } from '../../src/controller/operator.js';
-import {
-  configMaps,
-  namespace as namespacePath,
-  networkPolicies,
-  networkPolicy,
-} from '../../src/kube/paths.js';
+import { namespace as namespacePath, networkPolicies, networkPolicy } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import {
   baselineOf,
@@ -125,10 +120,10 @@ afterAll(async () => {
 describe('namespace baseline scope', () => {
   it('writes the record once: its creationTimestamp is when the baseline was first enabled', async () => {
     const record = await eventually('the record', () => readRecord(rest));
-    expect(record.data).toEqual({
-      excluded: 'apptrust-system,excluded-by-flag,kube-node-lease,kube-public,kube-system',
-      existing: 'false',
-      watched: '',
+    expect(record.spec).toEqual({
+      excluded: ['apptrust-system', 'excluded-by-flag', 'kube-node-lease', 'kube-public', 'kube-system'],
+      existing: false,
+      watched: [],
     });
     await restart([]);
     await control();
@@ -239,7 +234,7 @@ describe('namespace baseline scope', () => {
     const owned = await namespace('owned', { 'apptrust.dev/baseline': 'disabled' });
     const owner = await rest.request<Stored>({
       method: 'POST',
-      path: configMaps(owned),
+      path: `/api/v1/namespaces/${owned}/configmaps`,
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } },
     });
     await rest.request({
@@ -279,7 +274,7 @@ describe('namespace baseline scope', () => {
     await eventually('marker on the existing namespace', async () =>
       (await isMarked(rest, existing)) ? true : undefined,
     );
-    expect((await readRecord(rest))?.data?.existing).toBe('true');
+    expect((await readRecord(rest))?.spec?.existing).toBe(true);
   });
 
   it('--baseline=false removes every baseline it created and its markers and record, and nothing else', async () => {

@@ -122,7 +122,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       admin.get(networkPolicy(ns, BASELINE_POLICY_NAME)).catch(() => undefined),
     );
     // The protected marker: namespace patch (RBAC) by the identity the marker guard names, after the
-    // record ConfigMap was written (its Role in apptrust-system).
+    // BaselineRecord was written (its Role in apptrust-system).
     await eventually('the protected marker', async () => ((await isMarked(admin, ns)) ? true : undefined));
     expect(await readRecord(admin)).toBeDefined();
 

@@ -1,7 +1,10 @@
 // Baseline scope: which namespaces get the deny-all baseline (and are gated at admission).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { BASELINE_POLICY_NAME } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
-import { isOurBaseline, recordData } from '../../../src/controller/baseline-reconciler.js';
+import { isOurBaseline, recordSpec } from '../../../src/controller/baseline-reconciler.js';
 import {
   allExcluded,
   type BaselineScopeSettings,
@@ -133,14 +136,31 @@ describe('isOurBaseline', () => {
   });
 });
 
-describe('the record data the admission gate reads', () => {
+describe('the record spec the admission gate reads', () => {
+  it('has exactly the fields of the BaselineRecord CRD, with its types', () => {
+    const crd = parse(
+      readFileSync(
+        join(import.meta.dirname, '..', '..', '..', 'crds', 'apptrust.dev_baselinerecords.yaml'),
+        'utf8',
+      ),
+    );
+    const schema = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    const spec = recordSpec({ excluded: new Set(['a']), watched: ['b'], existing: true });
+    expect(Object.keys(spec).sort()).toEqual([...schema.required].sort());
+    for (const [key, value] of Object.entries(spec))
+      expect([key, schema.properties[key].type]).toEqual([
+        key,
+        Array.isArray(value) ? 'array' : typeof value,
+      ]);
+  });
+
   it('is sorted and complete', () => {
-    expect(recordData({ excluded: new Set(['b', 'a']), watched: ['y', 'x'], existing: true })).toEqual({
-      excluded: 'a,b',
-      existing: 'true',
-      watched: 'x,y',
+    expect(recordSpec({ excluded: new Set(['b', 'a']), watched: ['y', 'x'], existing: true })).toEqual({
+      excluded: ['a', 'b'],
+      existing: true,
+      watched: ['x', 'y'],
     });
-    expect(recordData({ excluded: new Set(['a']), watched: [], existing: false }).watched).toBe('');
+    expect(recordSpec({ excluded: new Set(['a']), watched: [], existing: false }).watched).toEqual([]);
   });
 });
 

@@ -41,7 +41,7 @@ describe('generated RBAC', () => {
 withKubectl('config/default (kubectl kustomize)', () => {
   const objects = kustomize('default');
 
-  it('renders exactly the namespace, CRD, RBAC, Deployment, metrics Service and admission gate', () => {
+  it('renders exactly the namespace, CRDs, RBAC, Deployment, metrics Service and admission gate', () => {
     expect(objects.map(keyOf).sort()).toEqual(
       [
         'ValidatingAdmissionPolicy//apptrust-baseline-gate',
@@ -53,6 +53,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'ClusterRole//apptrust-operator',
         'ClusterRoleBinding//apptrust-operator',
         `CustomResourceDefinition//${PLURAL}.apptrust.dev`,
+        'CustomResourceDefinition//baselinerecords.apptrust.dev',
         'Deployment/apptrust-system/apptrust-operator',
         'Namespace//apptrust-system',
         'Role/apptrust-system/apptrust-operator-leader-election',
@@ -68,8 +69,8 @@ withKubectl('config/default (kubectl kustomize)', () => {
     const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
     expect(resources).toEqual(
       [
-        'configmaps',
-        'configmaps',
+        'baselinerecords',
+        'baselinerecords',
         'apptrustprofiles',
         'apptrustprofiles/finalizers',
         'apptrustprofiles/status',
@@ -82,16 +83,16 @@ withKubectl('config/default (kubectl kustomize)', () => {
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');
       expect(rule.apiGroups).not.toContain('*');
-      // ConfigMaps: create (cannot be narrowed), everything else on the baseline record only.
-      if (rule.resources.includes('configmaps'))
+      // The record: create (cannot be narrowed), everything else on apptrust-baseline only.
+      if (rule.resources.includes('baselinerecords'))
         expect(rule.verbs.includes('create') || rule.resourceNames?.join() === 'apptrust-baseline').toBe(
           true,
         );
       else expect(rule.resourceNames).toBeUndefined();
     }
-    // Leases and ConfigMaps only in the operator's namespace: a Role, never the ClusterRole.
+    // Leases and the record only in the operator's namespace: a Role, never the ClusterRole.
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
-    expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('configmaps');
+    expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('baselinerecords');
   });
 
   it('the admission gate reads the baseline record of the operator namespace; the guard names its ServiceAccount', () => {
@@ -158,7 +159,9 @@ withKubectl('config/default (kubectl kustomize)', () => {
   });
 
   it('keeps the spec of profiles free of API server defaults (GitOps: live spec = Git)', () => {
-    const [crd] = byKind(objects, 'CustomResourceDefinition') as [Manifest];
+    const crd = byKind(objects, 'CustomResourceDefinition').find(
+      (c) => c.metadata.name === `${PLURAL}.apptrust.dev`,
+    ) as Manifest;
     for (const version of crd.spec.versions)
       expect(JSON.stringify(version.schema.openAPIV3Schema.properties.spec)).not.toMatch(/"default":/);
   });
