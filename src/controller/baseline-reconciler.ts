@@ -56,6 +56,8 @@ export interface BaselineReconcilerDeps {
   compiler: CompilerSettings;
   baseline: BaselineSettings;
   log: Logger;
+  /** A foreign policy holding the name is not in our cache (no event when it goes): look again. */
+  blockedRetryMs?: number;
 }
 
 /** A baseline this operator created: a label alone could be copied onto anything. */
@@ -99,7 +101,7 @@ export class BaselineReconciler {
       return undefined;
     }
     if (live && !ours) return this.blocked(ns, 'is not one the operator created');
-    if (!(await this.ensurePolicy(ns, ours))) return undefined;
+    if (!(await this.ensurePolicy(ns, ours))) return { requeueAfterMs: this.deps.blockedRetryMs ?? 30_000 };
     if (!isMarkedProtected(ns)) await this.deps.labels.set(namespaceName, PROTECTED_LABEL, PROTECTED_VALUE);
     return undefined;
   }
@@ -148,7 +150,7 @@ export class BaselineReconciler {
     } catch (error) {
       // Not in our cache, so without our labels: someone else's policy of that name.
       if (error instanceof KubeApiError && error.reason === 'AlreadyExists') {
-        await this.blocked(ns, 'exists and is not one the operator created');
+        this.blocked(ns, 'exists and is not one the operator created');
         return false;
       }
       throw error;
@@ -164,7 +166,7 @@ export class BaselineReconciler {
   }
 
   /** A policy of the baseline's name that is not ours: never taken over; the namespace stays unmarked. */
-  private blocked(ns: KubeObject, why: string): undefined {
+  private blocked(ns: KubeObject, why: string): Outcome {
     this.deps.log.warn({ namespace: ns.metadata.name }, `${BASELINE_POLICY_NAME} ${why}; left alone`);
     this.event(
       ns,
@@ -173,7 +175,7 @@ export class BaselineReconciler {
       'Create',
       `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with apptrust.dev/baseline=disabled`,
     );
-    return undefined;
+    return { requeueAfterMs: this.deps.blockedRetryMs ?? 30_000 };
   }
 
   /** Opt-out, exclusion: our baseline and our marker go; anything else stays. */

@@ -2,8 +2,10 @@
 // by label, --baseline-existing), the protected marker, Events, repair, opt-out, never claiming a
 // policy it did not create, and rollback with --baseline=false. The admission gate has its own file.
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
+import { isOurBaseline } from '../../src/controller/baseline-reconciler.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
 import type { Operator } from '../../src/controller/operator.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import { namespace as namespacePath, networkPolicies, networkPolicy } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import {
@@ -266,6 +268,12 @@ describe('namespace baseline scope', () => {
     expect(await baselineOf(rest, owned)).toEqual(before.owned);
     expect(await isMarked(rest, foreign)).toBe(false);
     expect(await isMarked(rest, owned)).toBe(false);
+    // Once the foreign policy is gone, the namespace gets its baseline (a retry: no event of ours).
+    await rest.delete(networkPolicy(foreign, BASELINE_POLICY_NAME));
+    await eventually('our baseline after the foreign one went', async () =>
+      (await isMarked(rest, foreign)) ? true : undefined,
+    );
+    expect(isOurBaseline((await baselineOf(rest, foreign)) as KubeObject)).toBe(true);
   });
 
   it('--baseline-existing puts it into existing namespaces too', async () => {
@@ -279,7 +287,16 @@ describe('namespace baseline scope', () => {
 
   it('--baseline=false removes every baseline it created and its markers and record, and nothing else', async () => {
     const ours = created.filter((ns) => ns.startsWith('new-') || ns.startsWith('control-'));
-    const foreignNamespaces = created.filter((ns) => ns.startsWith('foreign-') || ns.startsWith('owned-'));
+    const foreignLeft = await namespace('foreign-left', { 'apptrust.dev/baseline': 'disabled' });
+    await rest.request({
+      method: 'POST',
+      path: networkPolicies(foreignLeft),
+      body: foreignPolicy(BASELINE_POLICY_NAME),
+    });
+    const foreignNamespaces = created.filter(
+      (ns) => ns.startsWith('foreign-left-') || ns.startsWith('owned-'),
+    );
+    expect(foreignNamespaces).toHaveLength(2);
     const foreignBefore = await Promise.all(foreignNamespaces.map((ns) => baselineOf(rest, ns)));
     await restart(['--baseline=false']);
     for (const ns of [...ours, existing, existingOptIn, existingWithOurs]) {
