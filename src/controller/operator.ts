@@ -99,6 +99,7 @@ export class Operator {
         existing: options.baselineExisting,
       },
       log,
+      blockedRetryMs: hooks.conflictRetryMs ?? 30_000,
     });
     registerBaselineMetrics(this.metrics.registry, () => baselineReconciler.protectionCounts());
     this.profileQueue = this.queue('apptrustprofile', (key) => profileReconciler.reconcile(key));
