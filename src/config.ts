@@ -39,7 +39,14 @@ const OPTIONS = {
     list.default([]),
     'comma-separated namespaces to reconcile profiles in (default: all)',
   ],
-  baseline: [bool.default(true), 'put the deny-all baseline policy into every namespace in scope'],
+  baseline: [
+    bool.default(true),
+    'put the deny-all baseline policy into every namespace in scope; false removes every baseline the operator created',
+  ],
+  'baseline-existing': [
+    bool.default(false),
+    'also put it into namespaces created before the baseline was first enabled (default: only those labelled apptrust.dev/baseline=enabled)',
+  ],
   'baseline-exclude': [
     list.default([]),
     'comma-separated namespaces without a baseline (kube-system, kube-public, kube-node-lease and the operator namespace always are)',
@@ -86,6 +93,7 @@ const OptionsSchema = z.strictObject(shape);
 export interface OperatorOptions {
   watchNamespaces: string[];
   baseline: boolean;
+  baselineExisting: boolean;
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
@@ -151,6 +159,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
   return {
     watchNamespaces: o['watch-namespaces'],
     baseline: o.baseline,
+    baselineExisting: o['baseline-existing'],
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),

@@ -1,6 +1,13 @@
 import { sortKeys } from './canonical.js';
 import { dnsGrant, egressRule, mergeGrants } from './grants.js';
-import { BASELINE_POLICY_NAME, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from './labels.js';
+import {
+  BASELINE_DESCRIPTION,
+  BASELINE_POLICY_NAME,
+  DESCRIPTION_ANNOTATION,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  POLICY_KIND_LABEL,
+} from './labels.js';
 import type { NetworkPolicy } from './networkpolicy.js';
 import { type CompilerSettings, DEFAULT_SETTINGS } from './settings.js';
 
@@ -23,6 +30,9 @@ export function baselinePolicyFor(namespace: string, options: BaselineOptions): 
       name: BASELINE_POLICY_NAME,
       namespace,
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [POLICY_KIND_LABEL]: 'baseline' },
+      annotations: {
+        [DESCRIPTION_ANNOTATION]: BASELINE_DESCRIPTION.replace('NAMESPACE', namespace),
+      },
     },
     spec,
   });

@@ -12,4 +12,10 @@ export const PROFILE_NAME_ANNOTATION = 'apptrust.dev/profile-name';
 /** A namespace label that opts the namespace out of the baseline. */
 export const BASELINE_OPT_OUT_LABEL = 'apptrust.dev/baseline';
 export const BASELINE_OPT_OUT_VALUE = 'disabled';
+/** Opts an existing namespace (created before the baseline was first enabled) in. */
+export const BASELINE_OPT_IN_VALUE = 'enabled';
+/** On the baseline policy: what it is and how to opt out, for whoever finds it with kubectl. */
+export const DESCRIPTION_ANNOTATION = 'apptrust.dev/description';
+export const BASELINE_DESCRIPTION =
+  'Deny-all baseline of the apptrust operator: every pod of this namespace is isolated for ingress and egress until a profile or another NetworkPolicy allows a flow. Opt the namespace out: kubectl label namespace NAMESPACE apptrust.dev/baseline=disabled';
 export const BASELINE_POLICY_NAME = 'apptrust-default-deny';

@@ -11,11 +11,13 @@ import {
   POLICY_KIND_LABEL,
 } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
+import { BaselineRecord } from '../kube/baseline-record.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
+import { NamespaceLabels } from '../kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf } from '../kube/objects.js';
 import { namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
 import { type SlimPod, slimPod } from '../kube/pods.js';
@@ -23,7 +25,9 @@ import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
+import { registerBaselineMetrics } from './baseline-metrics.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
+import { allExcluded } from './baseline-scope.js';
 import { type Reason, Reason as Reasons } from './conditions.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import {
@@ -119,14 +123,21 @@ export class Operator {
       store,
       namespaces: this.namespaces,
       policies: this.policies,
+      record: new BaselineRecord(this.rest, options.operatorNamespace),
+      labels: new NamespaceLabels(this.rest),
+      events,
       compiler: options.compiler,
       baseline: {
+        enabled: options.baseline,
         allowDNS: options.baselineAllowDNS,
-        excluded: new Set(options.baselineExclude),
-        operatorNamespace: options.operatorNamespace,
+        excluded: allExcluded(options.operatorNamespace, options.baselineExclude),
+        watched: options.watchNamespaces,
+        existing: options.baselineExisting,
       },
       log,
+      blockedRetryMs: hooks.conflictRetryMs ?? 30_000,
     });
+    registerBaselineMetrics(this.metrics.registry, () => baselineReconciler.protectionCounts());
     this.profileQueue = this.queue('apptrustprofile', (key, log) =>
       profileReconciler.reconcile(key, { log }),
     );
@@ -186,8 +197,9 @@ export class Operator {
     if (this.running) this.profileQueue.add(key);
   }
 
+  /** Also with --baseline=false: the reconciler then removes what it created (rollback). */
   private enqueueNamespace(name: string): void {
-    if (this.running && this.options.baseline && this.inScope(name)) this.baselineQueue.add(name);
+    if (this.running && this.inScope(name)) this.baselineQueue.add(name);
   }
 
   private wireEvents(): void {

@@ -14,6 +14,9 @@ export const profile = (namespace: string, name: string) => `${profiles(namespac
 export const profileStatus = (namespace: string, name: string) => `${profile(namespace, name)}/status`;
 export const namespaces = () => '/api/v1/namespaces';
 export const namespace = (name: string) => `/api/v1/namespaces/${name}`;
+export const baselineRecords = (namespace: string) =>
+  `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/baselinerecords`;
+export const baselineRecord = (namespace: string, name: string) => `${baselineRecords(namespace)}/${name}`;
 export const events = (namespace: string) => `/apis/events.k8s.io/v1/namespaces/${namespace}/events`;
 export const leases = (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
 export const lease = (namespace: string, name: string) => `${leases(namespace)}/${name}`;

@@ -2,6 +2,8 @@
 // the same objects as a Helm template (names and namespace from the release, chart labels).
 import { stringify } from 'yaml';
 import {
+  BASELINE_RECORD_ROLE,
+  BASELINE_RECORD_RULES,
   CLUSTER_RULES,
   CLUSTER_SCOPED_RULES,
   LEADER_ELECTION_ROLE,
@@ -24,7 +26,8 @@ export function rbacYaml(): string {
   return (
     HEADER +
     rbacObject('ClusterRole', `  name: ${OPERATOR_NAME}\n`, CLUSTER_RULES) +
-    rbacObject('Role', `  name: ${LEADER_ELECTION_ROLE}\n`, LEADER_ELECTION_RULES)
+    rbacObject('Role', `  name: ${LEADER_ELECTION_ROLE}\n`, LEADER_ELECTION_RULES) +
+    rbacObject('Role', `  name: ${BASELINE_RECORD_ROLE}\n`, BASELINE_RECORD_RULES)
   );
 }
 
@@ -53,6 +56,7 @@ export function helmRbacYaml(): string {
     '{{- else }}\n' +
     rbacObject('ClusterRole', helmMetadata('', undefined), CLUSTER_RULES) +
     '{{- end }}\n' +
-    rbacObject('Role', helmMetadata('-leader-election', '{{ .Release.Namespace }}'), LEADER_ELECTION_RULES)
+    rbacObject('Role', helmMetadata('-leader-election', '{{ .Release.Namespace }}'), LEADER_ELECTION_RULES) +
+    rbacObject('Role', helmMetadata('-baseline-record', '{{ .Release.Namespace }}'), BASELINE_RECORD_RULES)
   );
 }

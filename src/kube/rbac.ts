@@ -2,10 +2,13 @@
 // the kube/ layer issues, and nothing else (`make manifests` writes config/rbac/role.yaml and the
 // Helm chart's copy from this list; the ServiceAccount integration test fails when one is missing).
 import { GROUP, PLURAL } from '../api/v1alpha1/index.js';
+import { BASELINE_RECORD_NAME } from './baseline-record.js';
 
 export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
+  /** Only these objects (never possible for create or list). */
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -40,7 +43,9 @@ export const NAMESPACED_RULES: PolicyRule[] = [
 
 /** Always cluster-wide: namespaces are cluster-scoped (the baseline and the terminating check). */
 export const CLUSTER_SCOPED_RULES: PolicyRule[] = [
-  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+  // patch: the baseline's protected marker label, a merge patch of that label only (the marker
+  // guard admission policy refuses this identity any other change to a Namespace).
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch', 'patch'] },
 ];
 
 /** The ClusterRole of config/default: everything cluster-wide. */
@@ -51,5 +56,20 @@ export const LEADER_ELECTION_RULES: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
+/**
+ * In the operator's own namespace only: the baseline record (created once; its spec kept up to
+ * date; deleted by --baseline=false). create cannot be narrowed to a name.
+ */
+export const BASELINE_RECORD_RULES: PolicyRule[] = [
+  { apiGroups: [GROUP], resources: ['baselinerecords'], verbs: ['create'] },
+  {
+    apiGroups: [GROUP],
+    resources: ['baselinerecords'],
+    resourceNames: [BASELINE_RECORD_NAME],
+    verbs: ['get', 'update', 'delete'],
+  },
+];
+
 export const OPERATOR_NAME = 'apptrust-operator';
 export const LEADER_ELECTION_ROLE = `${OPERATOR_NAME}-leader-election`;
+export const BASELINE_RECORD_ROLE = `${OPERATOR_NAME}-baseline-record`;

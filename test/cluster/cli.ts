@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../src/kube/crd-install.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { runningControlPlane, startControlPlane, stopControlPlane } from './controlplane.js';
-import { installProjectCrds } from './crds.js';
+import { ensureOperatorNamespace, installProjectCrds, OPERATOR_NAMESPACE } from './crds.js';
 import { REPO_ROOT } from './repo.js';
 
 async function currentClusterAnswers(): Promise<boolean> {
@@ -51,8 +51,11 @@ async function main(): Promise<void> {
   if (command === 'install-crds') {
     const kc = new KubeConfig();
     kc.loadFromDefault();
-    await installCrds(new KubeRest(kc), join(REPO_ROOT, 'crds'));
-    console.log(`CRDs installed into ${kc.getCurrentCluster()?.server}`);
+    const rest = new KubeRest(kc);
+    await installCrds(rest, join(REPO_ROOT, 'crds'));
+    await ensureOperatorNamespace(rest);
+    rest.close();
+    console.log(`CRDs and namespace ${OPERATOR_NAMESPACE} installed into ${kc.getCurrentCluster()?.server}`);
     return;
   }
   if (command === 'down') {

@@ -218,6 +218,11 @@ describeOnCluster('kind: real traffic matches the intent', () => {
       () => rest.get(networkPolicy(ns, BASELINE_POLICY_NAME)).catch(() => undefined),
       60_000,
     );
+    // The admission gate admits pods once the operator has marked the namespace protected.
+    await eventually('the protected marker', async () => {
+      const n = await rest.get<{ metadata: { labels?: Record<string, string> } }>(namespacePath(ns));
+      return n.metadata.labels?.['apptrust.dev/baseline-protected'] === 'true' ? true : undefined;
+    });
     const pods = await startPods([client, server]);
     await untilObserved(
       'the baseline to block',

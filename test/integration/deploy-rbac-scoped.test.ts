@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
+import { deleteAdmission, isMarked } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
 import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
@@ -40,7 +41,8 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
     buildDist();
     admin = testRest();
     tmp = mkdtempSync(join(tmpdir(), 'apptrust-scoped-'));
-    watched = await createNamespace(admin, 'watched');
+    // Created before the operator first starts: it opts in (existing namespaces are left alone).
+    watched = await createNamespace(admin, 'watched', { 'apptrust.dev/baseline': 'enabled' });
     other = await createNamespace(admin, 'unwatched');
     // What `helm install --create-namespace` does first.
     await admin.apply(
@@ -76,6 +78,7 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
     await operator?.exited;
     for (const ns of [watched, other]) await deleteNamespace(admin, ns);
     await admin.delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/${RELEASE}`).catch(() => undefined);
+    await deleteAdmission(admin); // the chart's gate would hold back pods of new namespaces for good
     operatorRest?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -83,6 +86,10 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
   it('protects and reconciles the watched namespace', async () => {
     await eventually('the baseline in the watched namespace', () =>
       admin.get(networkPolicy(watched, BASELINE_POLICY_NAME)).catch(() => undefined),
+    );
+    // Marked protected by the chart's ServiceAccount, the identity its marker guard names.
+    await eventually('the protected marker', async () =>
+      (await isMarked(admin, watched)) ? true : undefined,
     );
     await admin.request({
       method: 'POST',

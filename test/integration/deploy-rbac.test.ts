@@ -10,6 +10,7 @@ import { API_VERSION } from '../../src/api/v1alpha1/index.js';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
+import { isMarked, readRecord } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { buildDist, type OperatorProcess, ROOT } from '../helpers/process.js';
 import { foreignPolicy, frontendBackendProfile } from '../helpers/profiles.js';
@@ -81,6 +82,15 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await admin
       .delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`)
       .catch(() => undefined);
+    // Without an operator, the admission gate would hold back pods of new namespaces for good.
+    runTool(kubectl as string, [
+      '--kubeconfig',
+      process.env.APPTRUST_TEST_KUBECONFIG as string,
+      'delete',
+      '--ignore-not-found',
+      '-k',
+      join(ROOT, 'config', 'admission'),
+    ]);
     operatorRest?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -112,6 +122,10 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await eventually('the baseline policy', () =>
       admin.get(networkPolicy(ns, BASELINE_POLICY_NAME)).catch(() => undefined),
     );
+    // The protected marker: namespace patch (RBAC) by the identity the marker guard names, after the
+    // BaselineRecord was written (its Role in apptrust-system).
+    await eventually('the protected marker', async () => ((await isMarked(admin, ns)) ? true : undefined));
+    expect(await readRecord(admin)).toBeDefined();
 
     const body = frontendBackendProfile('shop', ns);
     await admin.request({ method: 'POST', path: profiles(ns), body });
@@ -242,6 +256,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
           path: profiles(ns),
           body: frontendBackendProfile('sneaky', ns),
         }),
+      // RBAC allows patching namespaces (the marker); the marker guard refuses anything else.
       'label a namespace': () =>
         operatorRest.apply(
           `/api/v1/namespaces/${ns}`,

@@ -296,6 +296,11 @@ describe('baseline', () => {
           'app.kubernetes.io/managed-by': 'apptrust-operator',
           'apptrust.dev/policy-kind': 'baseline',
         },
+        annotations: {
+          'apptrust.dev/description': expect.stringContaining(
+            'kubectl label namespace team apptrust.dev/baseline=disabled',
+          ),
+        },
       },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });

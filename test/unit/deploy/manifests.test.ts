@@ -42,12 +42,19 @@ describe('generated RBAC', () => {
 withKubectl('config/default (kubectl kustomize)', () => {
   const objects = kustomize('default');
 
-  it('renders exactly the namespace, CRD, RBAC, Deployment and metrics Service', () => {
+  it('renders exactly the namespace, CRDs, RBAC, Deployment, metrics Service and admission gate', () => {
     expect(objects.map(keyOf).sort()).toEqual(
       [
+        'ValidatingAdmissionPolicy//apptrust-baseline-gate',
+        'ValidatingAdmissionPolicy//apptrust-baseline-marker-guard',
+        'ValidatingAdmissionPolicyBinding//apptrust-baseline-gate',
+        'ValidatingAdmissionPolicyBinding//apptrust-baseline-marker-guard',
+        'Role/apptrust-system/apptrust-operator-baseline-record',
+        'RoleBinding/apptrust-system/apptrust-operator-baseline-record',
         'ClusterRole//apptrust-operator',
         'ClusterRoleBinding//apptrust-operator',
         `CustomResourceDefinition//${PLURAL}.apptrust.dev`,
+        'CustomResourceDefinition//baselinerecords.apptrust.dev',
         'Deployment/apptrust-system/apptrust-operator',
         'Namespace//apptrust-system',
         'Role/apptrust-system/apptrust-operator-leader-election',
@@ -63,6 +70,8 @@ withKubectl('config/default (kubectl kustomize)', () => {
     const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
     expect(resources).toEqual(
       [
+        'baselinerecords',
+        'baselinerecords',
         'apptrustprofiles',
         'apptrustprofiles/finalizers',
         'apptrustprofiles/status',
@@ -79,10 +88,32 @@ withKubectl('config/default (kubectl kustomize)', () => {
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');
       expect(rule.apiGroups).not.toContain('*');
-      expect(rule.resourceNames).toBeUndefined();
+      // The record: create (cannot be narrowed), everything else on apptrust-baseline only.
+      if (rule.resources.includes('baselinerecords'))
+        expect(rule.verbs.includes('create') || rule.resourceNames?.join() === 'apptrust-baseline').toBe(
+          true,
+        );
+      else expect(rule.resourceNames).toBeUndefined();
     }
-    // Leases only in the operator's namespace: a Role, never the ClusterRole.
+    // Leases and the record only in the operator's namespace: a Role, never the ClusterRole.
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
+    expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('baselinerecords');
+  });
+
+  it('the admission gate reads the baseline record of the operator namespace; the guard names its ServiceAccount', () => {
+    const bindings = byKind(objects, 'ValidatingAdmissionPolicyBinding');
+    const gate = bindings.find((b) => b.metadata.name === 'apptrust-baseline-gate') as Manifest;
+    expect(gate.spec.paramRef).toEqual({
+      name: 'apptrust-baseline',
+      namespace: 'apptrust-system',
+      parameterNotFoundAction: 'Allow',
+    });
+    const guard = byKind(objects, 'ValidatingAdmissionPolicy').find(
+      (p) => p.metadata.name === 'apptrust-baseline-marker-guard',
+    ) as Manifest;
+    expect(JSON.stringify(guard.spec.variables)).toContain(
+      "'system:serviceaccount:apptrust-system:apptrust-operator'",
+    );
   });
 
   it('binds the roles to the operator ServiceAccount in apptrust-system', () => {
@@ -125,8 +156,17 @@ withKubectl('config/default (kubectl kustomize)', () => {
     });
   });
 
+  it('leaves --baseline at its default, so `kubectl set env ... APPTRUST_BASELINE=false` rolls back (README: Uninstall)', () => {
+    const [deployment] = byKind(objects, 'Deployment') as [Manifest];
+    const args = deployment.spec.template.spec.containers[0].args as string[];
+    expect(parseOptions(args, {}).baseline).toBe(true);
+    expect(parseOptions(args, { APPTRUST_BASELINE: 'false' }).baseline).toBe(false);
+  });
+
   it('keeps the spec of profiles free of API server defaults (GitOps: live spec = Git)', () => {
-    const [crd] = byKind(objects, 'CustomResourceDefinition') as [Manifest];
+    const crd = byKind(objects, 'CustomResourceDefinition').find(
+      (c) => c.metadata.name === `${PLURAL}.apptrust.dev`,
+    ) as Manifest;
     for (const version of crd.spec.versions)
       expect(JSON.stringify(version.schema.openAPIV3Schema.properties.spec)).not.toMatch(/"default":/);
   });
@@ -211,7 +251,7 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     const objects = template('watchNamespaces={shop,payments}');
     const [clusterRole] = byKind(objects, 'ClusterRole') as [Manifest];
     expect(clusterRole.rules).toEqual(CLUSTER_SCOPED_RULES);
-    const roles = byKind(objects, 'Role').filter((r) => !r.metadata.name.endsWith('-leader-election'));
+    const roles = byKind(objects, 'Role').filter((r) => r.metadata.namespace !== 'apptrust-system');
     expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
       ['shop', NAMESPACED_RULES],
       ['payments', NAMESPACED_RULES],
@@ -253,5 +293,25 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     });
     const disabled = byKind(template('baseline.enabled=false'), 'Deployment')[0] as Manifest;
     expect(parseOptions(disabled.spec.template.spec.containers[0].args, {}).baseline).toBe(false);
+    const existing = byKind(template('baseline.existing=true'), 'Deployment')[0] as Manifest;
+    expect(parseOptions(existing.spec.template.spec.containers[0].args, {}).baselineExisting).toBe(true);
+  });
+
+  it('renders the admission gate unless baseline.admissionGate or baseline.enabled is false', () => {
+    const admission = (objects: Manifest[]) =>
+      objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).map(keyOf);
+    expect(admission(template())).toHaveLength(4);
+    expect(admission(template('baseline.admissionGate=false'))).toEqual([]);
+    expect(admission(template('baseline.enabled=false'))).toEqual([]);
+  });
+
+  it('names the release ServiceAccount and namespace in the admission policies', () => {
+    const objects = parseAll(runTool(helm as string, ['template', 'zt', CHART, '--namespace', 'ops'])).filter(
+      (o) => o.kind.startsWith('ValidatingAdmissionPolicy'),
+    );
+    const text = JSON.stringify(objects);
+    expect(text).toContain("'system:serviceaccount:ops:zt'");
+    expect(text).toContain('"paramRef":{"name":"apptrust-baseline","namespace":"ops"');
+    expect(text).not.toContain('apptrust-system');
   });
 });

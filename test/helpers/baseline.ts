@@ -1,0 +1,145 @@
+// Helpers of the baseline tests: the record, the admission objects of config/admission, Events on
+// a namespace, and an in-process operator under any identity. The dataplane tests can call these.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { parseAllDocuments } from 'yaml';
+import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
+import { parseOptions } from '../../src/config.js';
+import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
+import { Operator } from '../../src/controller/operator.js';
+import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
+import { isNotFound } from '../../src/kube/errors.js';
+import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
+import type { KubeRest } from '../../src/kube/rest.js';
+import { eventually, testKubeConfig } from './cluster.js';
+import { ROOT } from './process.js';
+
+export const OPERATOR_NAMESPACE = 'apptrust-system';
+export const OPERATOR_USERNAME = 'system:serviceaccount:apptrust-system:apptrust-operator';
+const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
+
+export interface Stored {
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+  };
+  spec?: unknown;
+}
+
+export async function ensureOperatorNamespace(rest: KubeRest): Promise<void> {
+  await rest.apply(
+    namespace(OPERATOR_NAMESPACE),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
+    'apptrust-test',
+  );
+}
+
+/** Forget when the baseline was first enabled: the next operator start is a fresh one. */
+export async function deleteRecord(rest: KubeRest): Promise<void> {
+  await rest.delete(baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME)).catch(() => undefined);
+}
+
+export const readRecord = (rest: KubeRest) =>
+  rest
+    .get<Stored & { spec?: { excluded: string[]; watched: string[]; existing: boolean } }>(
+      baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME),
+    )
+    .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+
+/** Namespaces created from now on are newer than any record written so far (second precision). */
+export async function nextSecond(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+}
+
+export const baselineOf = (rest: KubeRest, ns: string) =>
+  rest
+    .get<Stored>(networkPolicy(ns, BASELINE_POLICY_NAME))
+    .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+
+export const namespaceOf = (rest: KubeRest, ns: string) => rest.get<Stored>(namespace(ns));
+
+export const isMarked = async (rest: KubeRest, ns: string) =>
+  (await namespaceOf(rest, ns)).metadata.labels?.[PROTECTED_LABEL] === 'true';
+
+export async function eventsOf(
+  rest: KubeRest,
+  ns: string,
+): Promise<Array<{ reason: string; type: string; note: string; regarding: { kind: string; name: string } }>> {
+  const list = await rest.get<{
+    items: Array<{ reason: string; type: string; note: string; regarding: { kind: string; name: string } }>;
+  }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+  return list.items.filter((e) => e.regarding.kind === 'Namespace' && e.regarding.name === ns);
+}
+
+export const eventWith = (rest: KubeRest, ns: string, reason: string) =>
+  eventually(`${reason} event in ${ns}`, async () =>
+    (await eventsOf(rest, ns)).find((e) => e.reason === reason),
+  );
+
+type Manifest = { kind: string; metadata: { name: string }; [key: string]: unknown };
+
+/** config/admission as `kubectl apply -k` would send it, the guard naming `operatorUsername`. */
+export function admissionObjects(operatorUsername = OPERATOR_USERNAME): Manifest[] {
+  return ['gate.yaml', 'marker-guard.yaml'].flatMap((file) => {
+    const text = readFileSync(join(ROOT, 'config', 'admission', file), 'utf8').replaceAll(
+      `'${OPERATOR_USERNAME}'`,
+      `'${operatorUsername}'`,
+    );
+    return parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+  });
+}
+
+const pathOf = (m: Manifest) =>
+  `${ADMISSION}/${m.kind === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'validatingadmissionpolicybindings'}`;
+
+export async function applyAdmission(rest: KubeRest, operatorUsername?: string): Promise<void> {
+  for (const object of admissionObjects(operatorUsername))
+    await rest.apply(`${pathOf(object)}/${object.metadata.name}`, object, 'apptrust-test');
+}
+
+export async function deleteAdmission(rest: KubeRest): Promise<void> {
+  for (const object of admissionObjects().reverse())
+    await rest.delete(`${pathOf(object)}/${object.metadata.name}`).catch(() => undefined);
+}
+
+/** A pod as a controller would create it (no kubelet runs here: it only has to be admitted). */
+export function podBody(ns: string, name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: 'probe' } },
+    spec: { containers: [{ name: 'c', image: 'registry.invalid/probe:1' }] },
+  };
+}
+
+/** The operator in-process as `kubeConfig`'s identity (default: the test admin). */
+export function startOperatorAs(
+  flags: string[],
+  kubeConfig: KubeConfig = testKubeConfig(),
+): { operator: Operator; started: Promise<void> } {
+  const options = parseOptions(
+    [
+      '--leader-elect=false',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      `--operator-namespace=${OPERATOR_NAMESPACE}`,
+      ...flags,
+    ],
+    {},
+  );
+  const operator = new Operator(
+    kubeConfig,
+    options,
+    pino({ level: process.env.APPTRUST_TEST_LOG ?? 'silent' }),
+    {
+      conflictRetryMs: 500,
+    },
+  );
+  return { operator, started: operator.start() };
+}
