@@ -76,12 +76,19 @@ export interface PodTimeline {
   ipPublished: number;
 }
 
-export interface AddPodHooks {
+export interface AddPodOptions {
   /**
-   * Called once the pod's network works and before its IPs are published in the API: start
-   * continuous probes here to observe the pod from its very first packet (issue 10).
+   * Called once the pod's network works (its agent serves and probes), before its IPs are published
+   * unless `publishIpFirst`: start continuous probes here to observe the pod from its very first
+   * packet (issue 10).
    */
   onNetworkUp?: (pod: PodHandle) => void | Promise<void>;
+  /**
+   * Publish status.podIPs before the network exists, as the enforcer's NRI hook would learn the IP
+   * from the runtime (upstream issue 85966). Default: a kubelet's order, network first; the enforcer
+   * cannot judge a pod's packets until its IPs are published, so that order has a window of its own.
+   */
+  publishIpFirst?: boolean;
 }
 
 export interface ProbeResult extends ProbeOutcome {
@@ -285,7 +292,7 @@ export class Dataplane {
    * namespace and agent, then its IPs published through the status subresource, the way a kubelet
    * reports a sandbox. Returns when the enforcer can judge it (the caller waits for policies).
    */
-  async addPod(spec: PodSpec, hooks: AddPodHooks = {}): Promise<PodHandle> {
+  async addPod(spec: PodSpec, options: AddPodOptions = {}): Promise<PodHandle> {
     const ports = spec.ports ?? [];
     const created = Date.now();
     await this.rest.request({
@@ -314,28 +321,33 @@ export class Dataplane {
       },
     });
     const { n, ipv4, ipv6 } = this.allocate();
+    const publish = async () => {
+      const ips = [ipv4, ...(ipv6 ? [ipv6] : [])];
+      await this.rest.request({
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${spec.namespace}/pods/${spec.name}/status`,
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            phase: 'Running',
+            podIP: ipv4,
+            podIPs: ips.map((ip) => ({ ip })),
+            conditions: [{ type: 'Ready', status: 'True' }],
+          },
+        },
+      });
+      return Date.now();
+    };
+    const publishedFirst = options.publishIpFirst ? await publish() : undefined;
     const host = await this.createHost(n, String(n), ipv4, ipv6, ports);
     const pod: PodHandle = { kind: 'pod', namespace: spec.namespace, name: spec.name, ...host };
     this.reload();
     this.state.pods[`${spec.namespace}/${spec.name}`] = pod;
     this.save();
     const networkUp = Date.now();
-    await hooks.onNetworkUp?.(pod);
-    const ips = [ipv4, ...(ipv6 ? [ipv6] : [])];
-    await this.rest.request({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${spec.namespace}/pods/${spec.name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          phase: 'Running',
-          podIP: ipv4,
-          podIPs: ips.map((ip) => ({ ip })),
-          conditions: [{ type: 'Ready', status: 'True' }],
-        },
-      },
-    });
-    this.timelines.set(`${spec.namespace}/${spec.name}`, { created, networkUp, ipPublished: Date.now() });
+    await options.onNetworkUp?.(pod);
+    const ipPublished = publishedFirst ?? (await publish());
+    this.timelines.set(`${spec.namespace}/${spec.name}`, { created, networkUp, ipPublished });
     return pod;
   }
 

@@ -88,6 +88,11 @@ export interface ContinuousProbe {
   stop(): Promise<ProbeResult[]>;
   /** Samples so far, in start order. */
   samples(): ProbeResult[];
+  /**
+   * The first sample, once complete. Awaited in `addPod`'s onNetworkUp hook it guarantees that
+   * probing had begun before the pod's IPs are published.
+   */
+  first(): Promise<ProbeResult>;
 }
 
 /**
@@ -106,12 +111,17 @@ export function probeContinuously(
   const results: ProbeResult[] = [];
   const pending = new Set<Promise<void>>();
   let stopped = false;
+  let resolveFirst: (r: ProbeResult) => void = () => {};
+  const first = new Promise<ProbeResult>((resolve) => {
+    resolveFirst = resolve;
+  });
   const fire = () => {
     if (stopped) return;
     const p = dataplane
       .probe(from, ip, port, protocol, options.timeoutMs ?? PROBE_TIMEOUT_MS)
       .then((r) => {
         results.push(r);
+        resolveFirst(r);
       })
       .catch(() => undefined)
       .finally(() => pending.delete(p));
@@ -122,6 +132,7 @@ export function probeContinuously(
   const ordered = () => [...results].sort((a, b) => a.startedAt - b.startedAt);
   return {
     samples: ordered,
+    first: () => first,
     async stop() {
       stopped = true;
       clearInterval(timer);
