@@ -247,6 +247,13 @@ export class Dataplane {
     await waitForEnforcer(pid, nodeNetns, log2);
   }
 
+  /** Records a long-lived process of the run (the demo's operator) for teardown. */
+  recordProcess(role: string, pid: number): void {
+    this.reload();
+    this.state.pids[role] = pid;
+    this.save();
+  }
+
   /** The enforcer's nft table as `nft list` prints it (tests assert that it queues packets). */
   enforcerTable(): Promise<string | undefined> {
     return enforcerTable(this.state.nodeNetns);
