@@ -9,15 +9,13 @@ import { alive, stopProcess } from './processes.js';
 export const ENFORCER_TABLE = 'kube-network-policies';
 const ENFORCER_MARK = 'kube-network-policies';
 
-/** Builds (or reuses) the enforcer binary; the build's progress goes to stderr. Returns its path. */
+/** Builds (or reuses) the enforcer binary; the build's progress goes to stderr as it happens. Returns its path. */
 export function enforcerBinary(): string {
   const out = execFileSync(join(REPO_ROOT, 'test', 'dataplane', 'enforcer', 'build.sh'), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = out.trim().split('\n');
-  for (const line of lines.slice(0, -1)) process.stderr.write(`${line}\n`);
-  return lines[lines.length - 1] as string;
+  return out.trim().split('\n').pop() as string;
 }
 
 export interface EnforcerOptions {

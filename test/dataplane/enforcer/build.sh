@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kind's NetworkPolicy enforcer (kube-network-policies, version pinned in go.mod) into a
 # cache directory keyed by version and variant (outside git). A warm cache returns at once; a cold
-# build takes about 3 minutes on 2 cores. Prints the binary's path on its last line.
+# build takes about 3 minutes on 2 cores. Progress goes to stderr (live even when stdout is captured);
+# the binary's path is the only line on stdout.
 #
 # Two small patches of our own (patches/), applied to a writable copy of the verified module:
 # - kubeconfig.patch (always): a --kubeconfig flag, because upstream reads only the in-cluster config.
@@ -41,7 +42,7 @@ BIN_DIR="${APPTRUST_CACHE_DIR:-$HOME/.cache/apptrust}/kube-network-policies-${VE
 BIN="$BIN_DIR/kube-network-policies"
 
 if [ -x "$BIN" ]; then
-  echo "enforcer ${VERSION} (${variant}): cached"
+  echo "enforcer ${VERSION} (${variant}): cached" >&2
   echo "$BIN"
   exit 0
 fi
@@ -51,19 +52,19 @@ mkdir -p "$BIN_DIR"
 work=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 start=$(date +%s)
-echo "enforcer ${VERSION} (${variant}): downloading the module ..."
+echo "enforcer ${VERSION} (${variant}): downloading the module ..." >&2
 # Downloaded through this wrapper module, so go.sum verifies the source we patch.
 src=$(cd "$HERE" && GOFLAGS=-mod=mod go mod download -json "$MODULE" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
 [ -d "$src" ] || { echo "enforcer: cannot download ${MODULE}@${VERSION}" >&2; exit 1; }
 cp -r "$src/." "$work/"
 chmod -R u+w "$work"
 for p in "${patches[@]}"; do
-  echo "enforcer ${VERSION} (${variant}): applying $p"
+  echo "enforcer ${VERSION} (${variant}): applying $p" >&2
   patch -s -p1 -d "$work" < "$HERE/patches/$p"
 done
-echo "enforcer ${VERSION} (${variant}): building (cold builds take about 3 minutes) ..."
+echo "enforcer ${VERSION} (${variant}): building (cold builds take about 3 minutes) ..." >&2
 (cd "$work" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/.kube-network-policies.tmp" ./cmd)
 # Renamed into place, so a killed build never leaves a truncated binary in the cache.
 mv "$BIN_DIR/.kube-network-policies.tmp" "$BIN"
-echo "enforcer ${VERSION} (${variant}): built in $(( $(date +%s) - start ))s"
+echo "enforcer ${VERSION} (${variant}): built in $(( $(date +%s) - start ))s" >&2
 echo "$BIN"
