@@ -104,6 +104,7 @@ function kubeRest(kubeconfig: string): KubeRest {
 export class Dataplane {
   readonly rest: KubeRest;
   private readonly agents = new Map<string, AgentClient>();
+  private readonly timelines = new Map<string, PodTimeline>();
   readonly ipv6: boolean;
 
   private constructor(private state: DataplaneState) {
@@ -183,23 +184,24 @@ export class Dataplane {
     if (fresh) this.state = fresh;
   }
 
-  private async startNode(enforcerBinaryPath: string, kubeconfig: string): Promise<void> {
-    const { nodeNetns, stateDir, socketDir, nodeName } = this.state;
-    await createNodeNamespace(nodeNetns);
-    // The API server listens on the host's loopback; the node namespace reaches it through a unix
-    // socket (unix sockets cross network namespaces) bridged by socat on both sides.
+  /**
+   * The API server listens on the host's loopback; the node namespace reaches it on its own
+   * 127.0.0.1:6443 through a unix socket (unix sockets cross network namespaces), socat on each side.
+   */
+  private startApiBridge(kubeconfig: string): void {
+    const { nodeNetns, stateDir, socketDir } = this.state;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     const api = new URL(kc.getCurrentCluster()?.server ?? '');
     const bridgeSocket = join(socketDir, 'apiserver.sock');
     const log = openSync(join(stateDir, 'api-bridge.log'), 'a');
-    const host = spawn(
+    const onHost = spawn(
       'socat',
       [`UNIX-LISTEN:${bridgeSocket},fork,unlink-early`, `TCP:${api.hostname}:${api.port}`],
       { detached: true, stdio: ['ignore', log, log] },
     );
-    host.unref();
-    this.state.pids['api-bridge'] = host.pid as number;
+    onHost.unref();
+    this.state.pids['api-bridge'] = onHost.pid as number;
     const inNode = spawn(
       'ip',
       [
@@ -215,36 +217,40 @@ export class Dataplane {
     inNode.unref();
     this.state.pids['api-bridge-node'] = inNode.pid as number;
     this.save();
-
-    const enforcerKubeconfig = join(stateDir, 'enforcer.kubeconfig');
     writeFileSync(
-      enforcerKubeconfig,
+      join(stateDir, 'enforcer.kubeconfig'),
       readFileSync(kubeconfig, 'utf8').replace(
         /server: https:\/\/[^\s]+/,
         `server: https://127.0.0.1:${NODE_API_PORT}`,
       ),
       { mode: 0o600 },
     );
-    await this.rest.request({
-      method: 'POST',
-      path: '/api/v1/nodes',
-      body: {
+  }
+
+  private async startNode(enforcerBinaryPath: string, kubeconfig: string): Promise<void> {
+    const { nodeNetns, stateDir, nodeName } = this.state;
+    await createNodeNamespace(nodeNetns);
+    this.startApiBridge(kubeconfig);
+    await this.rest.apply(
+      `/api/v1/nodes/${nodeName}`,
+      {
         apiVersion: 'v1',
         kind: 'Node',
         metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } },
       },
-    });
-    const log2 = join(stateDir, 'enforcer.log');
+      'apptrust-dataplane',
+    );
+    const log = join(stateDir, 'enforcer.log');
     const pid = startEnforcer({
       binary: enforcerBinaryPath,
       netns: nodeNetns,
       nodeName,
-      kubeconfig: enforcerKubeconfig,
-      log: log2,
+      kubeconfig: join(stateDir, 'enforcer.kubeconfig'),
+      log,
     });
     this.state.pids.enforcer = pid;
     this.save();
-    await waitForEnforcer(pid, nodeNetns, log2);
+    await waitForEnforcer(pid, nodeNetns, log);
   }
 
   /** Records a long-lived process of the run (the demo's operator) for teardown. */
@@ -357,8 +363,6 @@ export class Dataplane {
     this.timelines.set(`${spec.namespace}/${spec.name}`, { created, networkUp, ipPublished });
     return pod;
   }
-
-  private readonly timelines = new Map<string, PodTimeline>();
 
   /** When the pod was created, got its network, and had its IPs published (pods added by this process). */
   timeline(pod: { namespace: string; name: string }): PodTimeline | undefined {
