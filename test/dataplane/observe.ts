@@ -16,6 +16,9 @@ export interface Check {
 
 export interface Observed extends Check {
   family: Family;
+  /** "namespace/name" of a pod, or the address of an external host: what an evaluator needs. */
+  fromRef: string;
+  toRef: string;
   fromIp: string;
   toIp: string;
   connected: boolean;
@@ -26,6 +29,8 @@ export interface Observed extends Check {
 export const PROBE_TIMEOUT_MS = 800;
 
 const addressOf = (host: Host, family: Family): string | undefined => (family === 6 ? host.ipv6 : host.ipv4);
+
+const refOf = (host: Host, ip: string) => (host.kind === 'pod' ? `${host.namespace}/${host.name}` : ip);
 
 export function hostOf(hosts: Record<string, Host>, endpoint: string): Host {
   const host = hosts[endpoint];
@@ -48,7 +53,16 @@ export async function observe(
       const toIp = addressOf(to, family);
       if (!fromIp || !toIp) throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
       const result = await dataplane.probe(from, toIp, check.port, check.protocol ?? 'TCP', PROBE_TIMEOUT_MS);
-      return { ...check, family, fromIp, toIp, connected: result.connected, outcome: result.outcome };
+      return {
+        ...check,
+        family,
+        fromRef: refOf(from, fromIp),
+        toRef: refOf(to, toIp),
+        fromIp,
+        toIp,
+        connected: result.connected,
+        outcome: result.outcome,
+      };
     }),
   );
 }
