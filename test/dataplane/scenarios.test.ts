@@ -8,6 +8,7 @@ import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS, type Scenario } from '../helpers/scenarios.js';
 import { DATAPLANE_PROVIDER, trafficPlan } from '../helpers/traffic-plan.js';
 import type { Dataplane, Host } from './dataplane.js';
+import { hostHasIpv6 } from './host.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
 import {
   applyProfile,
@@ -20,6 +21,7 @@ import {
 } from './suite.js';
 import { liveWorld, startPlan } from './world.js';
 
+if (!hostHasIpv6()) console.warn('the scenarios are probed over IPv4 only: this kernel has no IPv6');
 let dataplane: Dataplane;
 let operator: Operator | undefined;
 const plans = SCENARIOS.map((scenario) => ({ scenario, plan: trafficPlan(scenario, DATAPLANE_PROVIDER) }));
