@@ -15,7 +15,8 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
+	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
+	test-dataplane dataplane-down demo demo-down
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -50,16 +51,37 @@ control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and e
 tools: ## Fetch helm and kubectl for the manifest tests (cached; skipped tests say when absent)
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
 
-test: build control-plane tools ## Unit + integration tests (starts a local control plane); lists skipped tests with their reasons
+test: build control-plane tools ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
 	mkdir -p test-results
-	@status=0; $(JEST) --runInBand --json --outputFile=test-results/jest.json || status=$$?; \
-	  [ -f test-results/jest.json ] && node test/skip-report.mjs test-results/jest.json; exit $$status
+	@status=0; \
+	$(JEST) --selectProjects unit integration e2e --runInBand --json --outputFile=test-results/jest.json || status=1; \
+	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
+	for f in test-results/jest.json test-results/dataplane.json; do [ -f $$f ] && node test/skip-report.mjs $$f; done; \
+	exit $$status
 
 test-unit: build tools ## Unit tests only (no cluster)
 	$(JEST) --selectProjects unit
 
 test-integration: build control-plane ## Integration tests against a real API server
 	$(JEST) --selectProjects integration --runInBand
+
+test-dataplane: build control-plane ## Dataplane tier only: kind's enforcer judges real connections between network-namespace pods (Linux, root)
+	mkdir -p test-results
+	@status=0; \
+	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
+	node test/summarize-results.mjs test-results/dataplane.json || status=1; \
+	exit $$status
+
+dataplane-down: ## Remove what a dataplane test run left behind (processes, network namespaces, its control plane), also after a killed run
+	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js down; \
+	else echo "nothing built, nothing running"; fi
+
+demo: build control-plane ## Linux, root: control plane, dataplane, operator and the samples with pods; prints each sample's probes; stays up (make demo-down)
+	node dist-test/test/dataplane/cli.js demo up
+
+demo-down: ## Stop what make demo started
+	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js demo down; \
+	else echo "nothing built, nothing running"; fi
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
 	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)

@@ -25,6 +25,15 @@ export default {
       globalSetup: '<rootDir>/dist-test/test/cluster/global-setup.js',
       globalTeardown: '<rootDir>/dist-test/test/cluster/global-teardown.js',
     },
+    // Real packets (Linux, root): kind's enforcer on network-namespace pods, with its own control
+    // plane; skipped, with the reason, elsewhere. `make test` runs it after the integration tests.
+    {
+      ...common,
+      displayName: 'dataplane',
+      testMatch: ['<rootDir>/test/dataplane/**/*.test.ts'],
+      globalSetup: '<rootDir>/dist-test/test/dataplane/global-setup.js',
+      globalTeardown: '<rootDir>/dist-test/test/dataplane/global-teardown.js',
+    },
     // Needs a kind cluster with the operator deployed (make e2e-kind); skipped without one.
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],

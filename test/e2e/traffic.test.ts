@@ -18,7 +18,13 @@ import { CLIENT_PROGRAM, SERVER_PROGRAM } from '../helpers/probe-programs.js';
 import { loadSample } from '../helpers/samples.js';
 import { type Probe, SCENARIOS } from '../helpers/scenarios.js';
 import { describeIf } from '../helpers/skip.js';
-import { EXISTING_NAMESPACE, type PodToStart, trafficPlan } from '../helpers/traffic-plan.js';
+import {
+  EXISTING_NAMESPACE,
+  KIND_PROVIDER,
+  type PodToStart,
+  servedPortArg,
+  trafficPlan,
+} from '../helpers/traffic-plan.js';
 
 const KUBECONFIG = process.env.APPTRUST_E2E_KUBECONFIG;
 // The operator's own image carries node: test pods use it as server and client, so the test pulls
@@ -49,7 +55,7 @@ function podManifest(start: PodToStart) {
           name: 'probe',
           image: IMAGE,
           imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', SERVER_PROGRAM, ...start.ports.map(String)],
+          command: ['node', '-e', SERVER_PROGRAM, ...start.ports.map(servedPortArg)],
           // Ports below 1024 (80, 443) need root inside the container.
           securityContext: { runAsUser: 0 },
         },
@@ -168,7 +174,7 @@ describeOnCluster('kind: real traffic matches the intent', () => {
   afterAll(() => rest?.close());
 
   describe.each(SCENARIOS)('sample $example', (scenario) => {
-    const plan = trafficPlan(scenario);
+    const plan = trafficPlan(scenario, KIND_PROVIDER);
 
     it('allows exactly the declared flows', async () => {
       // The probes judge the profile alone, as the scenarios are written: no baseline here.
@@ -211,7 +217,7 @@ describeOnCluster('kind: real traffic matches the intent', () => {
     const server = {
       endpoint: 'server',
       pod: { name: 'server', namespace: ns, labels: { app: 'server' }, ip: '' },
-      ports: [8080],
+      ports: [{ port: 8080, protocol: 'TCP' as const }],
     };
     await eventually(
       'the baseline policy',
