@@ -256,12 +256,12 @@ function endpoint(feature: Feature, hosts: Record<string, Host>, name: string, f
   const ip = (family === 6 ? host.ipv6 : host.ipv4) as string;
   const pod = feature.pods[name];
   if (!pod) return { ip: feature.externals?.[name]?.ip ?? ip };
-  const namedPorts = Object.fromEntries(
-    (pod.ports ?? [])
-      .filter((p) => p.name)
-      .map((p) => [p.name, { port: p.port, protocol: p.protocol ?? 'TCP' }]),
-  );
-  return { namespace: pod.namespace, name: pod.name, labels: pod.labels, ip, namedPorts } satisfies Pod;
+  const ports = (pod.ports ?? []).map((p) => ({
+    port: p.port,
+    protocol: p.protocol ?? 'TCP',
+    ...(p.name ? { name: p.name } : {}),
+  }));
+  return { namespace: pod.namespace, name: pod.name, labels: pod.labels ?? {}, ip, ports } satisfies Pod;
 }
 
 describeDataplane('dataplane: NetworkPolicy features on packets through the real operator', () => {
