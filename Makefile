@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
+	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ test-unit: build tools ## Unit tests only (no cluster)
 
 test-integration: build control-plane ## Integration tests against a real API server
 	$(JEST) --selectProjects integration --runInBand
+
+test-faults: build control-plane ## Fault injection against the operator process: API server restart, etcd compaction, SIGKILLs, a paused leader, an idle operator (test-results/faults.json)
+	mkdir -p test-results
+	$(JEST) --selectProjects faults --runInBand
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
 	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)
