@@ -23,6 +23,7 @@ import {
   stopFaultsCluster,
   stopReplica,
   WRITE_VERBS,
+  within,
   writesBy,
 } from './harness.js';
 import { seededRandom, suiteSeed, Workload } from './workload.js';
@@ -282,7 +283,7 @@ it('a paused leader makes no write once the standby holds the lease', async () =
     await changes.stop();
     const resumedAt = Date.now();
     leader.child.kill('SIGCONT');
-    const exit = await Promise.race([leader.exited, sleep(15_000).then(() => 'still running' as const)]);
+    const exit = await within(leader.exited, 15_000);
     leader.saveLog();
     await sleep(500); // let the audit log catch up with anything the old leader sent last
 
@@ -331,7 +332,7 @@ it('a paused leader makes no write once the standby holds the lease', async () =
         ? receivedAt(late.at(-1) as AuditEvent) - receivedAt(acquisition)
         : 0,
     });
-    if (exit === 'still running') {
+    if (exit === 'timeout') {
       leader.child.kill('SIGKILL');
       throw new Error(
         `round ${round}: the deposed leader ${leader.user} did not exit within 15 s of SIGCONT`,

@@ -31,6 +31,19 @@ export interface FaultsCluster {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `promise`'s value, or 'timeout' after `ms` (the timer does not outlive the answer). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A control plane of its own for one test file (a fault must not disturb another file's cluster). */
 export async function startFaultsCluster(name: string): Promise<FaultsCluster> {
   const dir = join(ROOT, '.cache', `faults-${name}`);
@@ -118,7 +131,7 @@ export async function startReplica(cluster: FaultsCluster, user: string, args: s
 /** Stops a replica with SIGTERM (graceful: it releases the lease) and waits for it to exit. */
 export async function stopReplica(replica: Replica): Promise<number | null> {
   if (replica.child.exitCode === null && replica.child.signalCode === null) replica.child.kill('SIGTERM');
-  const code = await Promise.race([replica.exited, sleep(15_000).then(() => 'timeout' as const)]);
+  const code = await within(replica.exited, 15_000);
   if (code === 'timeout') {
     replica.child.kill('SIGKILL');
     return replica.exited;
