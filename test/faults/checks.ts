@@ -101,6 +101,10 @@ export async function writesOfIdleRestart(
   if (problems.length > 0)
     throw new Error(`the idle restart disturbed the state:\n  ${problems.join('\n  ')}`);
   const writes = writesBy(auditEvents(cluster), { users: [user] });
+  // Control: the audit log does attribute this process's requests to it (it renewed its Lease), so
+  // "no other write" is not an artefact of a log that records nothing.
+  if (!writes.leases)
+    throw new Error(`the audit log shows no Lease write by ${user}: writes cannot be attributed`);
   delete writes.leases;
   return writes;
 }
