@@ -31,6 +31,9 @@ interface LivePolicy extends KubeObject {
   spec?: unknown;
 }
 
+/** Marks a problem that only kube-controller-manager's garbage collector can fix. */
+export const GC_PREFIX = '[awaiting garbage collection] ';
+
 export interface Scope {
   namespaces: string[];
   settings: CompilerSettings;
@@ -106,9 +109,14 @@ async function checkNamespace(rest: KubeRest, ns: string, scope: Scope): Promise
     if (!baseline) problems.push(`${ns}: baseline missing`);
     else problems.push(...samePolicy(baseline, desired, undefined));
   }
+  const profileUids = new Set(profileList.items.map((p) => p.metadata.uid));
   for (const p of policyList.items) {
-    if (p.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) continue;
-    if (!expected.has(p.metadata.name)) problems.push(`${ns}/${p.metadata.name}: orphan`);
+    if (p.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || expected.has(p.metadata.name)) continue;
+    // A child of a deleted profile is the garbage collector's to remove (kube-controller-manager),
+    // not the operator's: still not exact, but told apart so the operator's time can be reported.
+    const owner = p.metadata.ownerReferences?.find((r) => r.controller);
+    const collectable = owner !== undefined && !profileUids.has(owner.uid);
+    problems.push(`${collectable ? GC_PREFIX : ''}${ns}/${p.metadata.name}: orphan`);
   }
   return problems;
 }
@@ -118,13 +126,34 @@ export async function exactStateProblems(rest: KubeRest, scope: Scope): Promise<
   return all.flat();
 }
 
+/** What was still wrong, and when (ms after the wait began): the story behind a slow convergence. */
+export type ConvergeTrace = Array<{ ms: number; problems: number; awaitingGC: number; first?: string }>;
+
+/** When only the garbage collector's part was left: the operator's own time to converge. */
+export const operatorConvergedMs = (trace: ConvergeTrace) =>
+  trace.find((t) => t.problems === t.awaitingGC)?.ms;
+
 /** Polls until the state is exact; returns the milliseconds it took, or throws with what is still wrong. */
-export async function waitExact(rest: KubeRest, scope: Scope, timeoutMs = 90_000): Promise<number> {
+export async function waitExact(
+  rest: KubeRest,
+  scope: Scope,
+  timeoutMs = 90_000,
+  trace: ConvergeTrace = [],
+): Promise<number> {
   const started = performance.now();
   let problems: string[] = ['not checked yet'];
   while (performance.now() - started < timeoutMs) {
     problems = await exactStateProblems(rest, scope).catch((e: Error) => [`cannot read: ${e.message}`]);
-    if (problems.length === 0) return Math.round(performance.now() - started);
+    const ms = Math.round(performance.now() - started);
+    const awaitingGC = problems.filter((p) => p.startsWith(GC_PREFIX)).length;
+    if (trace.at(-1)?.first !== problems[0] || trace.at(-1)?.problems !== problems.length)
+      trace.push({
+        ms,
+        problems: problems.length,
+        awaitingGC,
+        ...(problems[0] ? { first: problems[0] } : {}),
+      });
+    if (problems.length === 0) return ms;
     await sleep(200);
   }
   throw new Error(

@@ -7,7 +7,7 @@ import { compactEtcd, startApiServer, stopApiServer } from '../cluster/controlpl
 import { eventually } from '../helpers/cluster.js';
 import { buildDist } from '../helpers/process.js';
 import { OPERATOR_NAMESPACE, operatorArgs, scopeOf, workWrites, writesOfIdleRestart } from './checks.js';
-import { waitExact } from './exact-state.js';
+import { type ConvergeTrace, operatorConvergedMs, waitExact } from './exact-state.js';
 import {
   type AuditEvent,
   auditEvents,
@@ -74,7 +74,8 @@ it('API server stopped and restarted during a burst of profile changes', async (
   const downMs = Date.now() - downAt;
   await sleep(1500);
   await changes.stop();
-  const convergeMs = await waitExact(cluster.rest, scope);
+  const trace: ConvergeTrace = [];
+  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
   const writes = writesBy(auditEvents(cluster), { users: ['op-restart'], from: faultStart });
   await operator.stop();
 
@@ -86,6 +87,8 @@ it('API server stopped and restarted during a burst of profile changes', async (
     operatorRestarts: operator.restarts,
     initialConvergeMs: initialMs,
     convergeMs,
+    operatorConvergeMs: operatorConvergedMs(trace),
+    convergeTrace: trace,
     writes,
     workWrites: workWrites(writes),
     idleRestartWrites: total(idleRestart),
@@ -151,7 +154,8 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
     ).catch((e: Error) => e);
 
     await w.burst(10, 100);
-    const convergeMs = await waitExact(cluster.rest, scope);
+    const trace: ConvergeTrace = [];
+    const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
     const events = auditEvents(cluster);
     const writes = writesBy(events, { users: ['op-compact'], from: faultStart });
     const after = since();
@@ -166,6 +170,8 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
       watchesFromCompactedRevision: gone.length,
       relistsAfterCompaction: relists.length,
       convergeMs,
+      operatorConvergeMs: operatorConvergedMs(trace),
+      convergeTrace: trace,
       writes,
       workWrites: workWrites(writes),
       idleRestartWrites: total(idleRestart),
@@ -217,7 +223,8 @@ it(`operator SIGKILLed ${KILLS} times at random points during a burst`, async ()
   await changes.stop();
   const operator = new Supervisor(cluster, 'op-kill', args);
   await operator.start();
-  const convergeMs = await waitExact(cluster.rest, scope);
+  const trace: ConvergeTrace = [];
+  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
   const writes = writesBy(auditEvents(cluster), { users: ['op-kill'], from: faultStart });
   await operator.stop();
 
@@ -231,6 +238,8 @@ it(`operator SIGKILLed ${KILLS} times at random points during a burst`, async ()
     },
     changes: w.changes,
     convergeMs,
+    operatorConvergeMs: operatorConvergedMs(trace),
+    convergeTrace: trace,
     writes,
     workWrites: workWrites(writes),
     idleRestartWrites: total(idleRestart),
@@ -343,7 +352,8 @@ it('a paused leader makes no write once the standby holds the lease', async () =
     running.push(standby);
   }
 
-  const convergeMs = await waitExact(cluster.rest, scope);
+  const trace: ConvergeTrace = [];
+  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
   const writes = writesBy(auditEvents(cluster), { users, from: faultStart });
   for (const r of [leader, standby]) {
     await stopReplica(r);
@@ -355,6 +365,8 @@ it('a paused leader makes no write once the standby holds the lease', async () =
     rounds,
     changes: w.changes,
     convergeMs,
+    operatorConvergeMs: operatorConvergedMs(trace),
+    convergeTrace: trace,
     writes,
     workWrites: workWrites(writes),
     idleRestartWrites: total(idleRestart),
