@@ -56,146 +56,8 @@ async function workload(prefix: string, namespaceCount: number, perNamespace: nu
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-it('API server stopped and restarted during a burst of profile changes', async () => {
-  const w = await workload('restart', 3, 4);
-  const args = operatorArgs(w.namespaces, 'faults-restart');
-  const scope = scopeOf(w.namespaces, args);
-  const operator = new Supervisor(cluster, 'op-restart', args);
-  await operator.start();
-  const initialMs = await waitExact(cluster.rest, scope);
-
-  const faultStart = Date.now();
-  const changes = w.runUntilStopped(100);
-  await sleep(1500);
-  await stopApiServer(cluster.dir);
-  const downAt = Date.now();
-  await sleep(4000);
-  await startApiServer(cluster.dir);
-  const downMs = Date.now() - downAt;
-  await sleep(1500);
-  await changes.stop();
-  const trace: ConvergeTrace = [];
-  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-  const writes = writesBy(auditEvents(cluster), { users: ['op-restart'], from: faultStart });
-  await operator.stop();
-
-  const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-restart-idle', args);
-  report('apiserver-restart', {
-    seed,
-    changes: w.changes,
-    apiServerDownMs: downMs,
-    operatorRestarts: operator.restarts,
-    initialConvergeMs: initialMs,
-    convergeMs,
-    operatorConvergeMs: operatorConvergedMs(trace),
-    convergeTrace: trace,
-    writes,
-    workWrites: workWrites(writes),
-    idleRestartWrites: total(idleRestart),
-  });
-  expect(idleRestart).toEqual({});
-}, 240_000);
-
-/** The watch's resourceVersion query parameter, when the request was a watch. */
-const watchedFrom = (e: AuditEvent) =>
-  e.verb === 'watch'
-    ? Number(new URL(e.requestURI, 'https://x').searchParams.get('resourceVersion') ?? 'NaN')
-    : NaN;
-
-it('etcd compaction while the operator watches: a forced 410 Gone, then a relist', async () => {
-  // Without the watch cache every watch is served by etcd, so a watch from a compacted revision is
-  // refused with 410 Gone (with it, the cache's own window decides, not the compaction).
-  await stopApiServer(cluster.dir);
-  await startApiServer(cluster.dir, ['--watch-cache=false']);
-  try {
-    const w = await workload('compact', 2, 4);
-    const args = operatorArgs(w.namespaces, 'faults-compact');
-    const scope = scopeOf(w.namespaces, args);
-    const operator = new Supervisor(cluster, 'op-compact', args);
-    await operator.start();
-    await waitExact(cluster.rest, scope);
-    await w.burst(10, 100);
-    await waitExact(cluster.rest, scope);
-
-    // Move etcd's revision on without touching anything the operator watches, then compact: every
-    // resourceVersion the operator holds is now gone from etcd.
-    const faultStart = Date.now();
-    for (let i = 0; i < 20; i++)
-      await cluster.rest.apply(
-        `/api/v1/namespaces/${OPERATOR_NAMESPACE}/configmaps/revision-${i}`,
-        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `revision-${i}` }, data: { i: `${i}` } },
-        'apptrust-faults-suite',
-      );
-    const revision = await compactEtcd(cluster.dir);
-    const compactedAt = Date.now();
-
-    // Every collection the operator watches must be watched or listed again (a quiet watch ends by
-    // itself within a minute); one that resumes from its last resourceVersion meets the 410.
-    const collections = [
-      'namespaces/',
-      ...w.namespaces.flatMap((ns) => [`apptrustprofiles/${ns}`, `networkpolicies/${ns}`]),
-    ];
-    const collectionOf = (e: AuditEvent) => `${e.objectRef?.resource}/${e.objectRef?.namespace ?? ''}`;
-    const since = () =>
-      auditEvents(cluster).filter(
-        (e) =>
-          e.user.username === 'op-compact' &&
-          receivedAt(e) >= compactedAt &&
-          (e.verb === 'list' || (e.verb === 'watch' && e.stage === 'ResponseStarted')),
-      );
-    const reconnected = await eventually(
-      'the operator to watch or list every collection again after the compaction',
-      async () => {
-        const seen = new Set(since().map(collectionOf));
-        return collections.every((c) => seen.has(c)) ? true : undefined;
-      },
-      75_000,
-      500,
-    ).catch((e: Error) => e);
-
-    await w.burst(10, 100);
-    const trace: ConvergeTrace = [];
-    const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-    const events = auditEvents(cluster);
-    const writes = writesBy(events, { users: ['op-compact'], from: faultStart });
-    const after = since();
-    const gone = after.filter((e) => watchedFrom(e) < revision);
-    const relists = listsBy(events, { users: ['op-compact'], from: compactedAt });
-    await operator.stop();
-
-    const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-compact-idle', args);
-    report('etcd-compaction', {
-      seed,
-      compactedRevision: revision,
-      watchesFromCompactedRevision: gone.length,
-      relistsAfterCompaction: relists.length,
-      convergeMs,
-      operatorConvergeMs: operatorConvergedMs(trace),
-      convergeTrace: trace,
-      writes,
-      workWrites: workWrites(writes),
-      idleRestartWrites: total(idleRestart),
-    });
-    expect(idleRestart).toEqual({});
-    if (reconnected instanceof Error) throw reconnected;
-    // The fault must really have happened: the operator resumed a watch from a compacted
-    // revision (410 Gone) and relisted that collection afterwards.
-    if (gone.length === 0)
-      throw new Error(
-        `no 410 was forced: after the compaction the operator never resumed a watch from its last ` +
-          `resourceVersion (< ${revision}); it listed ${relists.length} times instead: ` +
-          relists.map((e) => `${collectionOf(e)}@${e.requestReceivedTimestamp}`).join(', '),
-      );
-    for (const g of gone)
-      expect(relists.some((l) => collectionOf(l) === collectionOf(g) && receivedAt(l) >= receivedAt(g))).toBe(
-        true,
-      );
-  } finally {
-    await stopApiServer(cluster.dir);
-    await startApiServer(cluster.dir);
-  }
-}, 300_000);
-
+// SIGKILLs and the paused leader first: after an API server restart kube-controller-manager's
+// garbage collector takes up to a minute to catch up, which would only slow their orphan checks.
 const KILLS = Number(process.env.FAULTS_KILLS ?? 12);
 
 it(`operator SIGKILLed ${KILLS} times at random points during a burst`, async () => {
@@ -373,4 +235,144 @@ it('a paused leader makes no write once the standby holds the lease', async () =
   });
   expect(lateWrites).toEqual([]);
   expect(idleRestart).toEqual({});
+}, 300_000);
+
+it('API server stopped and restarted during a burst of profile changes', async () => {
+  const w = await workload('restart', 3, 4);
+  const args = operatorArgs(w.namespaces, 'faults-restart');
+  const scope = scopeOf(w.namespaces, args);
+  const operator = new Supervisor(cluster, 'op-restart', args);
+  await operator.start();
+  const initialMs = await waitExact(cluster.rest, scope);
+
+  const faultStart = Date.now();
+  const changes = w.runUntilStopped(100);
+  await sleep(1500);
+  await stopApiServer(cluster.dir);
+  const downAt = Date.now();
+  await sleep(4000);
+  await startApiServer(cluster.dir);
+  const downMs = Date.now() - downAt;
+  await sleep(1500);
+  await changes.stop();
+  const trace: ConvergeTrace = [];
+  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
+  const writes = writesBy(auditEvents(cluster), { users: ['op-restart'], from: faultStart });
+  await operator.stop();
+
+  const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-restart-idle', args);
+  report('apiserver-restart', {
+    seed,
+    changes: w.changes,
+    apiServerDownMs: downMs,
+    operatorRestarts: operator.restarts,
+    initialConvergeMs: initialMs,
+    convergeMs,
+    operatorConvergeMs: operatorConvergedMs(trace),
+    convergeTrace: trace,
+    writes,
+    workWrites: workWrites(writes),
+    idleRestartWrites: total(idleRestart),
+  });
+  expect(idleRestart).toEqual({});
+}, 240_000);
+
+/** The watch's resourceVersion query parameter, when the request was a watch. */
+const watchedFrom = (e: AuditEvent) =>
+  e.verb === 'watch'
+    ? Number(new URL(e.requestURI, 'https://x').searchParams.get('resourceVersion') ?? 'NaN')
+    : NaN;
+
+it('etcd compaction while the operator watches: a forced 410 Gone, then a relist', async () => {
+  // Without the watch cache every watch is served by etcd, so a watch from a compacted revision is
+  // refused with 410 Gone (with it, the cache's own window decides, not the compaction).
+  await stopApiServer(cluster.dir);
+  await startApiServer(cluster.dir, ['--watch-cache=false']);
+  try {
+    const w = await workload('compact', 2, 4);
+    const args = operatorArgs(w.namespaces, 'faults-compact');
+    const scope = scopeOf(w.namespaces, args);
+    const operator = new Supervisor(cluster, 'op-compact', args);
+    await operator.start();
+    await waitExact(cluster.rest, scope);
+    await w.burst(10, 100);
+    await waitExact(cluster.rest, scope);
+
+    // Move etcd's revision on without touching anything the operator watches, then compact: every
+    // resourceVersion the operator holds is now gone from etcd.
+    const faultStart = Date.now();
+    for (let i = 0; i < 20; i++)
+      await cluster.rest.apply(
+        `/api/v1/namespaces/${OPERATOR_NAMESPACE}/configmaps/revision-${i}`,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `revision-${i}` }, data: { i: `${i}` } },
+        'apptrust-faults-suite',
+      );
+    const revision = await compactEtcd(cluster.dir);
+    const compactedAt = Date.now();
+
+    // Every collection the operator watches must be watched or listed again (a quiet watch ends by
+    // itself within a minute); one that resumes from its last resourceVersion meets the 410.
+    const collections = [
+      'namespaces/',
+      ...w.namespaces.flatMap((ns) => [`apptrustprofiles/${ns}`, `networkpolicies/${ns}`]),
+    ];
+    const collectionOf = (e: AuditEvent) => `${e.objectRef?.resource}/${e.objectRef?.namespace ?? ''}`;
+    const since = () =>
+      auditEvents(cluster).filter(
+        (e) =>
+          e.user.username === 'op-compact' &&
+          receivedAt(e) >= compactedAt &&
+          (e.verb === 'list' || (e.verb === 'watch' && e.stage === 'ResponseStarted')),
+      );
+    const reconnected = await eventually(
+      'the operator to watch or list every collection again after the compaction',
+      async () => {
+        const seen = new Set(since().map(collectionOf));
+        return collections.every((c) => seen.has(c)) ? true : undefined;
+      },
+      75_000,
+      500,
+    ).catch((e: Error) => e);
+
+    await w.burst(10, 100);
+    const trace: ConvergeTrace = [];
+    const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
+    const events = auditEvents(cluster);
+    const writes = writesBy(events, { users: ['op-compact'], from: faultStart });
+    const after = since();
+    const gone = after.filter((e) => watchedFrom(e) < revision);
+    const relists = listsBy(events, { users: ['op-compact'], from: compactedAt });
+    await operator.stop();
+
+    const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-compact-idle', args);
+    report('etcd-compaction', {
+      seed,
+      compactedRevision: revision,
+      watchesFromCompactedRevision: gone.length,
+      relistsAfterCompaction: relists.length,
+      convergeMs,
+      operatorConvergeMs: operatorConvergedMs(trace),
+      convergeTrace: trace,
+      writes,
+      workWrites: workWrites(writes),
+      idleRestartWrites: total(idleRestart),
+    });
+    expect(idleRestart).toEqual({});
+    if (reconnected instanceof Error) throw reconnected;
+    // The fault must really have happened: the operator resumed a watch from a compacted
+    // revision (410 Gone) and relisted that collection afterwards.
+    if (gone.length === 0)
+      throw new Error(
+        `no 410 was forced: after the compaction the operator never resumed a watch from its last ` +
+          `resourceVersion (< ${revision}); it listed ${relists.length} times instead: ` +
+          relists.map((e) => `${collectionOf(e)}@${e.requestReceivedTimestamp}`).join(', '),
+      );
+    for (const g of gone)
+      expect(relists.some((l) => collectionOf(l) === collectionOf(g) && receivedAt(l) >= receivedAt(g))).toBe(
+        true,
+      );
+  } finally {
+    await stopApiServer(cluster.dir);
+    await startApiServer(cluster.dir);
+  }
 }, 300_000);
