@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
+	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
 	test-dataplane dataplane-down demo demo-down
 
 help: ## Show the targets
@@ -54,7 +54,7 @@ tools: ## Fetch helm and kubectl for the manifest tests (cached; skipped tests s
 test: build control-plane tools ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
 	mkdir -p test-results
 	@status=0; \
-	$(JEST) --selectProjects unit integration e2e --runInBand --json --outputFile=test-results/jest.json || status=1; \
+	$(JEST) --selectProjects unit integration e2e faults --runInBand --json --outputFile=test-results/jest.json || status=1; \
 	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
 	for f in test-results/jest.json test-results/dataplane.json; do [ -f $$f ] && node test/skip-report.mjs $$f; done; \
 	exit $$status
@@ -82,6 +82,10 @@ demo: build control-plane ## Linux, root: control plane, dataplane, operator and
 demo-down: ## Stop what make demo started
 	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js demo down; \
 	else echo "nothing built, nothing running"; fi
+
+test-faults: build control-plane ## Fault injection against the operator process: API server restart, etcd compaction, SIGKILLs, a paused leader, an idle operator (test-results/faults.json)
+	mkdir -p test-results
+	$(JEST) --selectProjects faults --runInBand
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
 	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)

@@ -34,6 +34,9 @@ export default {
       globalSetup: '<rootDir>/dist-test/test/dataplane/global-setup.js',
       globalTeardown: '<rootDir>/dist-test/test/dataplane/global-teardown.js',
     },
+    // Faults injected into the real operator process on a local control plane of its own per file
+    // (make test-faults). Each test sets its own timeout.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
     // Needs a kind cluster with the operator deployed (make e2e-kind); skipped without one.
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],

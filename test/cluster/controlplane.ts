@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type ClusterCerts, makeCerts } from './certs.js';
+import { type ClusterCerts, makeCerts, makeClientCert } from './certs.js';
 import { REPO_ROOT } from './repo.js';
 
 export interface RunningControlPlane {
@@ -14,6 +14,12 @@ export interface RunningControlPlane {
   server: string;
   pids: Record<string, number>;
   certs: ClusterCerts;
+  /** etcd's client URL (its v3 HTTP/JSON gateway answers there too). */
+  etcdUrl: string;
+  /** How kube-apiserver was started, so a test can stop it and start it again on the same port and data. */
+  apiserverCommand: { binary: string; args: string[] };
+  /** The audit log, when the control plane was started with an audit policy. */
+  auditLog?: string;
 }
 
 const STATE_FILE = 'state.json';
@@ -106,7 +112,11 @@ async function waitFor(
   throw new Error(`${what} did not become healthy in ${timeoutMs / 1000}s; last lines of ${log}:\n${tail}`);
 }
 
-function kubeconfigText(server: string, certs: ClusterCerts): string {
+function kubeconfigText(
+  server: string,
+  certs: ClusterCerts,
+  client = { cert: certs.adminCert, key: certs.adminKey },
+): string {
   const b64 = (file: string) => readFileSync(file).toString('base64');
   return `apiVersion: v1
 kind: Config
@@ -118,8 +128,8 @@ clusters:
 users:
 - name: apptrust-admin
   user:
-    client-certificate-data: ${b64(certs.adminCert)}
-    client-key-data: ${b64(certs.adminKey)}
+    client-certificate-data: ${b64(client.cert)}
+    client-key-data: ${b64(client.key)}
 contexts:
 - name: apptrust-local
   context: {cluster: apptrust-local, user: apptrust-admin}
@@ -131,6 +141,8 @@ export interface StartOptions {
   /** Runs after the API server is healthy and before the controller manager starts (install CRDs
    * here: the garbage collector discovers new resource types only every 30 s). */
   beforeControllers?: (kubeconfig: string) => Promise<void>;
+  /** An audit policy (YAML): the API server then writes a JSON audit log to `<dir>/audit.log`. */
+  auditPolicy?: string;
 }
 
 /** Starts etcd, kube-apiserver and kube-controller-manager with their state in `dir`. */
@@ -157,8 +169,23 @@ async function startProcesses(dir: string, options: StartOptions): Promise<Runni
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigText(server, certs), { mode: 0o600 });
   const pids: Record<string, number> = {};
-  const record = () =>
-    writeFileSync(join(dir, STATE_FILE), JSON.stringify({ dir, kubeconfig, server, pids, certs }, null, 2));
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const auditLog = options.auditPolicy ? join(dir, 'audit.log') : undefined;
+  const apiserverCommand = {
+    binary: join(bin, 'kube-apiserver'),
+    args: apiserverArgs(dir, certs, etcdUrl, apiPort, options.auditPolicy),
+  };
+  const state = (): RunningControlPlane => ({
+    dir,
+    kubeconfig,
+    server,
+    pids,
+    certs,
+    etcdUrl,
+    apiserverCommand,
+    ...(auditLog ? { auditLog } : {}),
+  });
+  const record = () => writeFileSync(join(dir, STATE_FILE), JSON.stringify(state(), null, 2));
 
   const etcd = startProcess(dir, 'etcd', join(bin, 'etcd'), [
     `--data-dir=${join(dir, 'etcd-data')}`,
@@ -173,35 +200,10 @@ async function startProcesses(dir: string, options: StartOptions): Promise<Runni
   pids.etcd = etcd.pid as number;
   record();
 
-  const apiserver = startProcess(dir, 'kube-apiserver', join(bin, 'kube-apiserver'), [
-    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
-    `--secure-port=${apiPort}`,
-    `--cert-dir=${join(dir, 'apiserver-certs')}`,
-    `--tls-cert-file=${certs.serverCert}`,
-    `--tls-private-key-file=${certs.serverKey}`,
-    `--client-ca-file=${certs.caCert}`,
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${certs.saPub}`,
-    `--service-account-signing-key-file=${certs.saKey}`,
-    '--authorization-mode=RBAC',
-    '--disable-admission-plugins=ServiceAccount',
-    // Owner references are checked the strict way (as on OpenShift): blockOwnerDeletion needs RBAC.
-    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
-    '--service-cluster-ip-range=10.96.0.0/16',
-    '--allow-privileged=true',
-    '--v=1',
-  ]);
+  const apiserver = startProcess(dir, 'kube-apiserver', apiserverCommand.binary, apiserverCommand.args);
   pids.apiserver = apiserver.pid as number;
   record();
-  await waitFor(
-    'kube-apiserver',
-    async () => (await get(server, '/readyz', certs)) === 200,
-    60_000,
-    dir,
-    'kube-apiserver.log',
-  );
+  await waitForApiServer(dir, server, certs);
 
   await options.beforeControllers?.(kubeconfig);
 
@@ -223,7 +225,127 @@ async function startProcesses(dir: string, options: StartOptions): Promise<Runni
       .join('\n');
     throw new Error(`kube-controller-manager exited at start:\n${tail}`);
   }
-  return { dir, kubeconfig, server, pids, certs };
+  return state();
+}
+
+function apiserverArgs(
+  dir: string,
+  certs: ClusterCerts,
+  etcdUrl: string,
+  apiPort: number,
+  auditPolicy: string | undefined,
+): string[] {
+  const audit: string[] = [];
+  if (auditPolicy) {
+    writeFileSync(join(dir, 'audit-policy.yaml'), auditPolicy);
+    audit.push(
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${join(dir, 'audit.log')}`,
+      '--audit-log-format=json',
+      // Written before the response goes out, so a test that got its answer finds the entry.
+      '--audit-log-mode=blocking',
+    );
+  }
+  return [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, 'apiserver-certs')}`,
+    `--tls-cert-file=${certs.serverCert}`,
+    `--tls-private-key-file=${certs.serverKey}`,
+    `--client-ca-file=${certs.caCert}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${certs.saPub}`,
+    `--service-account-signing-key-file=${certs.saKey}`,
+    '--authorization-mode=RBAC',
+    '--disable-admission-plugins=ServiceAccount',
+    // Owner references are checked the strict way (as on OpenShift): blockOwnerDeletion needs RBAC.
+    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    '--v=1',
+    ...audit,
+  ];
+}
+
+function waitForApiServer(dir: string, server: string, certs: ClusterCerts): Promise<void> {
+  return waitFor(
+    'kube-apiserver',
+    async () => (await get(server, '/readyz', certs)) === 200,
+    60_000,
+    dir,
+    'kube-apiserver.log',
+  );
+}
+
+/** The recorded state, also while kube-apiserver is stopped on purpose. */
+function readState(dir: string): RunningControlPlane {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) throw new Error(`no control plane recorded in ${dir}`);
+  return JSON.parse(readFileSync(file, 'utf8')) as RunningControlPlane;
+}
+
+async function terminate(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Stops kube-apiserver (SIGTERM, as a rolling update does); etcd and its data stay. */
+export async function stopApiServer(dir: string): Promise<void> {
+  await terminate(readState(dir).pids.apiserver as number);
+}
+
+/**
+ * Starts kube-apiserver again on the same port, certificates and etcd data, with `extraArgs` added
+ * (a later flag wins over an earlier one), and waits until it is ready.
+ */
+export async function startApiServer(dir: string, extraArgs: string[] = []): Promise<void> {
+  const state = readState(dir);
+  if (state.pids.apiserver !== undefined && alive(state.pids.apiserver))
+    throw new Error('kube-apiserver is still running: stop it first');
+  const child = startProcess(dir, 'kube-apiserver', state.apiserverCommand.binary, [
+    ...state.apiserverCommand.args,
+    ...extraArgs,
+  ]);
+  state.pids.apiserver = child.pid as number;
+  writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
+  await waitForApiServer(dir, state.server, state.certs);
+}
+
+async function etcdCall<T>(etcdUrl: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Compacts etcd at its current revision (through its v3 HTTP/JSON gateway): afterwards a watch
+ * from any older resourceVersion that reaches etcd gets 410 Gone. Returns the revision.
+ */
+export async function compactEtcd(dir: string): Promise<number> {
+  const { etcdUrl } = readState(dir);
+  const range = await etcdCall<{ header: { revision: string } }>(etcdUrl, '/v3/kv/range', {
+    key: Buffer.from('/').toString('base64'),
+    limit: 1,
+  });
+  const revision = Number(range.header.revision);
+  await etcdCall(etcdUrl, '/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
+}
+
+/** A kubeconfig for a client certificate of `user` in `groups` (its own identity in the audit log). */
+export function userKubeconfig(dir: string, user: string, groups: string[]): string {
+  const state = readState(dir);
+  const client = makeClientCert(join(dir, 'certs'), state.certs, user, groups);
+  const path = join(dir, `kubeconfig-${user}`);
+  writeFileSync(path, kubeconfigText(state.server, state.certs, client), { mode: 0o600 });
+  return path;
 }
 
 /** Stops whatever the state file in `dir` records; safe to call when nothing runs. */
@@ -237,10 +359,7 @@ export async function stopControlPlane(dir: string): Promise<string[]> {
   for (const name of order) {
     const pid = pids[name] as number;
     if (!alive(pid)) continue;
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await terminate(pid);
     stopped.push(name);
   }
   rmSync(file, { force: true });
