@@ -214,9 +214,26 @@ export class Informer<T extends KubeObject> {
     this.retryTimer = setTimeout(() => void this.relist(), delay);
   }
 
+  /** Watches again from the last version: at once after a normal end, after a backoff after an error. */
+  private resumeWatch(error?: unknown): void {
+    const again = () => void this.watch().catch((e: unknown) => this.retryLater(e));
+    if (error === undefined) {
+      again();
+      return;
+    }
+    const delay = this.backoff.next();
+    this.log.warn(
+      { err: error, path: this.options.path, retryInMs: delay },
+      'watch interrupted, resuming from the last version after backoff',
+    );
+    this.retryTimer = setTimeout(again, delay);
+  }
+
   private async watch(): Promise<void> {
     if (this.stopped) return;
     let gone = false;
+    let failed: unknown;
+    const started = performance.now();
     const query = {
       watch: true,
       resourceVersion: this.resourceVersion,
@@ -234,17 +251,28 @@ export class Informer<T extends KubeObject> {
       (phase: string, object: T & { code?: number }) => {
         if (phase === 'ERROR') {
           gone = object.code === 410;
+          if (!gone) failed = new Error(`watch error event: ${JSON.stringify(object).slice(0, 300)}`);
           return;
         }
         this.apply(phase, object);
       },
       (error: unknown) => {
         if (this.stopped) return;
-        if (gone || (error as { statusCode?: number } | null)?.statusCode === 410) void this.relist();
-        else if (error && !isTimeout(error)) this.retryLater(error);
+        const status = (error as { statusCode?: number } | null)?.statusCode;
+        // Our version is compacted away: list anew.
+        if (gone || status === 410) void this.relist();
+        else if (failed) this.retryLater(failed);
+        // A watch that ends as soon as it starts would otherwise spin (client-go backs off too).
+        else if (!error && performance.now() - started < 1000)
+          this.resumeWatch(new Error('watch ended at once'));
         // Closed by the server's timeout, or quiet for longer than the inactivity timer: a normal
         // end. Resume from the last version (client-node's ListWatch does the same since #3020).
-        else void this.watch().catch((e: unknown) => this.retryLater(e));
+        else if (!error || isTimeout(error)) this.resumeWatch();
+        // The API server answered with an error: list again after a backoff.
+        else if (status !== undefined) this.retryLater(error);
+        // The connection failed or broke (an API server restart): like client-go's reflector,
+        // watch again from the last version after a backoff; only a 410 then costs a LIST.
+        else this.resumeWatch(error);
       },
     );
   }
@@ -252,6 +280,7 @@ export class Informer<T extends KubeObject> {
   private apply(phase: string, received: T): void {
     const version = received.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
+    this.backoff.reset(); // the watch delivers again
     if (phase === 'BOOKMARK' || !received.metadata?.name) return;
     const object = this.keep(received);
     const key = keyOf(object.metadata);

@@ -309,9 +309,13 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
       );
     const revision = await compactEtcd(cluster.dir);
     const compactedAt = Date.now();
+    // Break every watch (a quiet watch would otherwise only end on its own after the inactivity
+    // timer): the operator resumes each from its last resourceVersion, which is compacted away.
+    await stopApiServer(cluster.dir);
+    await startApiServer(cluster.dir, ['--watch-cache=false']);
 
-    // Every collection the operator watches must be watched or listed again (a quiet watch ends by
-    // itself within a minute); one that resumes from its last resourceVersion meets the 410.
+    // Every collection the operator watches must be watched or listed again; one that resumes from
+    // its last resourceVersion meets the 410.
     const collections = [
       'namespaces/',
       ...w.namespaces.flatMap((ns) => [`apptrustprofiles/${ns}`, `networkpolicies/${ns}`]),

@@ -19,7 +19,7 @@ it('installs the CRD into the answering cluster and passes ARGS to the operator'
   const r = makeRun(process.env.APPTRUST_TEST_KUBECONFIG as string, ['ARGS=--version']);
   expect(r.stderr).not.toContain('Error');
   expect(r.stdout).toContain('using the cluster of your current kubeconfig');
-  expect(r.stdout).toContain('CRDs installed into');
+  expect(r.stdout).toMatch(/CRDs( and namespace [a-z-]+)? installed into/);
   expect(r.stdout).toContain(`apptrust-operator ${VERSION}\n`);
   expect(r.status).toBe(0);
 });
