@@ -29,6 +29,8 @@ export const DEFAULT_TIMINGS: LeaseTimings = { lease: '15s', renew: '10s', retry
 export function operatorArgs(namespaces: string[], leaseName: string, t: LeaseTimings = DEFAULT_TIMINGS) {
   return [
     `--watch-namespaces=${namespaces.join(',')}`,
+    // The workload's namespaces exist before the operator first runs: in scope only when asked.
+    '--baseline-existing=true',
     `--operator-namespace=${OPERATOR_NAMESPACE}`,
     `--lease-name=${leaseName}`,
     `--leader-elect-lease-duration=${t.lease}`,

@@ -290,7 +290,8 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
   await startApiServer(cluster.dir, ['--watch-cache=false']);
   try {
     const w = await workload('compact', 2, 4);
-    const args = operatorArgs(w.namespaces, 'faults-compact');
+    // A lease that outlasts the API server's restart: this fault is about the watch, not leadership.
+    const args = operatorArgs(w.namespaces, 'faults-compact', { lease: '60s', renew: '45s', retry: '2s' });
     const scope = scopeOf(w.namespaces, args);
     const operator = new Supervisor(cluster, 'op-compact', args);
     await operator.start();

@@ -118,7 +118,7 @@ export async function startReplica(cluster: FaultsCluster, user: string, args: s
     ...proc,
     user,
     metricsPort,
-    identity: () => parsed().find((l) => l.msg === 'starting')?.identity,
+    identity: () => parsed().find((l) => l.msg?.startsWith('starting apptrust-operator'))?.identity,
     leads: () => parsed().some((l) => l.msg === 'became leader'),
     warnings: () => lines().filter((_, i) => (parsed()[i]?.level ?? 0) >= 40),
     saveLog: () => {
