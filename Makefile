@@ -16,7 +16,7 @@ DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
 	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
-	test-dataplane dataplane-down demo demo-down
+	test-dataplane dataplane-down demo demo-down cli-release
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,8 +48,9 @@ manifests: build ## Regenerate crds/ (zod schema) and the RBAC (src/kube/rbac.ts
 control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and etcd
 	test/cluster/build.sh
 
-tools: ## Fetch helm and kubectl for the manifest tests (cached; skipped tests say when absent)
+tools: ## Fetch helm and kubectl for the manifest tests, build krew for the CLI release test (cached; skipped tests say when absent)
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
+	@release/fetch-krew.sh || echo "krew could not be built: the CLI release test skips installing with krew"
 
 test: build control-plane tools ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
 	mkdir -p test-results
@@ -126,6 +127,14 @@ deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag)
 undeploy: $(KUBECTL_DEP) ## Remove the operator and its admission gate; the CRD, profiles, their policies and the baselines stay (see uninstall)
 	$(KUBECTL) delete --ignore-not-found -k config/admission
 	$(KUBECTL) delete --ignore-not-found -k config/operator
+
+# The CLI release: VERSION (vX.Y.Z) defaults to package.json's; RELEASE_REPO is the GitHub owner/name
+# whose releases page hosts the tarball (apptrust-dev/apptrust-operator is a placeholder owner).
+VERSION ?=
+RELEASE_REPO ?= apptrust-dev/apptrust-operator
+RELEASE_DIR ?= $(CURDIR)/dist-release
+cli-release: deps ## CLI tarball (bundled dependencies, runs with only Node.js) and its filled krew manifest in dist-release/ (VERSION=vX.Y.Z)
+	release/build-cli.sh "$(VERSION)" "$(RELEASE_DIR)" "$(RELEASE_REPO)"
 
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t $(IMG) .

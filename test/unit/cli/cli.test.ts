@@ -1,5 +1,5 @@
 // The CLI through the real binary (node dist/cli/bin.js), built once for this file.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,21 @@ describe('apptrust CLI', () => {
     const r = apptrust(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('apptrust render');
+  });
+
+  it('stops quietly when its reader goes away (`apptrust render ... | head`)', async () => {
+    const child = spawn(process.execPath, [BIN, 'render', '-f', 'config/samples/'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reading end closes before the CLI writes: its write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('skips documents of other kinds in a manifest folder', () => {

@@ -48,10 +48,11 @@ it('declares a public package with both bins and the engines it needs', () => {
   expect(PKG).not.toHaveProperty('private');
 });
 
-it('ships compiled code and the README only: no sources, tests, maps, benchmarks or configs', () => {
+it('ships compiled code, the README and the licence only: no sources, tests, maps, benchmarks or configs', () => {
   expect(files).toContain('dist/cli/bin.js');
   expect(files).toContain('dist/main.js');
-  expect(files.filter((f) => !/^(dist\/.*\.js|README\.md|package\.json)$/.test(f))).toEqual([]);
+  expect(files).toContain('LICENSE');
+  expect(files.filter((f) => !/^(dist\/.*\.js|README\.md|LICENSE|package\.json)$/.test(f))).toEqual([]);
   expect(files.filter((f) => f.startsWith('dist/bench/') || f.endsWith('.map'))).toEqual([]);
 });
 
