@@ -26,6 +26,8 @@ export interface ProbeOutcome {
   ms: number;
 }
 
+export type Received = Record<string, { tcp: number; udp: number }>;
+
 /** Starts an agent in `netns`, detached (it outlives the test process; teardown finds it by netns). */
 export function startAgent(netns: string, socket: string, ports: ServedPort[], log: string): ChildProcess {
   const out = openSync(log, 'a');
@@ -49,9 +51,21 @@ export function startAgent(netns: string, socket: string, ports: ServedPort[], l
   return child;
 }
 
+/** Can a connection to the unix socket be made (the file exists between bind and listen too)? */
+const accepts = (socket: string) =>
+  new Promise<boolean>((resolve) => {
+    const conn = connect(socket);
+    conn.once('connect', () => {
+      conn.destroy();
+      resolve(true);
+    });
+    conn.once('error', () => resolve(false));
+  });
+
+/** Waits until the agent accepts connections on its control socket (a probe may follow at once). */
 export async function waitForAgent(socket: string, child: ChildProcess | undefined, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
-  while (!existsSync(socket)) {
+  while (!(existsSync(socket) && (await accepts(socket)))) {
     if (child && child.exitCode !== null)
       throw new Error(`agent for ${socket} exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error(`agent for ${socket} did not start in ${timeoutMs} ms`);
@@ -73,7 +87,11 @@ export class AgentClient {
     socket.unref(); // an idle control connection never keeps a test process alive
     socket.on('error', (error) => this.failAll(error));
     socket.on('close', () => this.failAll(new Error(`agent ${this.path}: connection closed`)));
-    createInterface({ input: socket }).on('line', (line) => {
+    // readline re-emits its input's errors: without this listener a refused connection would be
+    // an uncaught exception rather than a failed call.
+    const lines = createInterface({ input: socket });
+    lines.on('error', () => undefined);
+    lines.on('line', (line) => {
       const reply = JSON.parse(line) as Record<string, unknown>;
       const resolve = this.pending.get(reply.id as number);
       this.pending.delete(reply.id as number);
@@ -110,6 +128,13 @@ export class AgentClient {
   async listen(ports: ServedPort[]): Promise<void> {
     const reply = await this.call({ op: 'listen', ports: ports.map(portSpec) });
     if (!reply.ok) throw new Error(`agent ${this.path}: listen ${ports.map(portSpec)}: ${reply.error}`);
+  }
+
+  /** What reached this agent's servers, by source address: TCP connections accepted, UDP datagrams. */
+  async received(): Promise<Received> {
+    const reply = await this.call({ op: 'received' });
+    if (reply.error) throw new Error(String(reply.error));
+    return reply.received as Received;
   }
 
   close(): void {

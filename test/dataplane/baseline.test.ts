@@ -13,7 +13,8 @@ import { networkPolicy } from '../../src/kube/paths.js';
 import { eventually } from '../helpers/cluster.js';
 import { CLUSTER_DNS, type Dataplane, type Host } from './dataplane.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import { attachDataplane, describeDataplane, recordLatency, recordProbes, startOperator } from './suite.js';
+import { attachDataplane, describeDataplane, recordLatency, startOperator } from './suite.js';
+import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
 let dataplane: Dataplane;
@@ -73,7 +74,7 @@ describeDataplane('dataplane: the namespace baseline on packets', () => {
     const expected = checks({ inside: false, dns: false });
     const blocked = await untilObserved(dataplane, hosts, expected);
     expect(lines(blocked, 'connected')).toEqual(lines(expected, 'allowed'));
-    recordProbes('baseline', blocked);
+    expect(await judgeAndRecord(dataplane, 'baseline', blocked)).toEqual([]);
 
     const ns = (hosts.client as Host & { namespace: string }).namespace;
     await applyNamespace(dataplane, ns, OPTED_OUT);
@@ -87,10 +88,10 @@ describeDataplane('dataplane: the namespace baseline on packets', () => {
       true,
       written,
     );
-    recordLatency('baseline opt-out label: client -> server allowed', 'allow', lifted.ms);
+    recordLatency('baseline opt-out label: client -> server allowed', 'allow', lifted);
     const after = await untilObserved(dataplane, hosts, checks({ inside: true, dns: true }));
     expect(lines(after, 'connected')).toEqual(lines(after, 'allowed'));
-    recordProbes('baseline opted out', after);
+    expect(await judgeAndRecord(dataplane, 'baseline opted out', after)).toEqual([]);
   });
 
   it('with baseline-allow-dns, a new namespace reaches the cluster DNS on port 53 and nothing else', async () => {
@@ -100,6 +101,6 @@ describeDataplane('dataplane: the namespace baseline on packets', () => {
     const expected = checks({ inside: false, dns: true, otherToDns: false });
     const observed = await untilObserved(dataplane, hosts, expected);
     expect(lines(observed, 'connected')).toEqual(lines(expected, 'allowed'));
-    recordProbes('baseline with DNS', observed);
+    expect(await judgeAndRecord(dataplane, 'baseline with DNS', observed)).toEqual([]);
   });
 });

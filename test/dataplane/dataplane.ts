@@ -15,6 +15,7 @@ import {
   AgentClient,
   type ProbeOutcome,
   type Protocol,
+  type Received,
   type ServedPort,
   startAgent,
   waitForAgent,
@@ -70,6 +71,10 @@ export type Host = PodHandle | ExternalHandle;
 export interface PodTimeline {
   /** Epoch ms: the Pod object exists (the enforcer sees it, without an IP yet). */
   created: number;
+  /** Epoch ms: the API server answered the Pod's creation (admitted). */
+  admitted: number;
+  /** The Pod's resourceVersion at creation: orders its creation against other writes (etcd revisions). */
+  createdResourceVersion: string;
   /** Epoch ms: the pod's network works and its agent serves and probes (what a CNI gives a sandbox). */
   networkUp: number;
   /** Epoch ms: status.podIPs is stored: from here on the enforcer judges the pod's traffic. */
@@ -308,7 +313,7 @@ export class Dataplane {
   async addPod(spec: PodSpec, options: AddPodOptions = {}): Promise<PodHandle> {
     const ports = spec.ports ?? [];
     const created = Date.now();
-    await this.rest.request({
+    const stored = await this.rest.request<{ metadata: { resourceVersion: string } }>({
       method: 'POST',
       path: `/api/v1/namespaces/${spec.namespace}/pods`,
       body: {
@@ -333,6 +338,7 @@ export class Dataplane {
         },
       },
     });
+    const admitted = Date.now();
     const { n, ipv4, ipv6 } = this.allocate();
     const publish = async () => {
       const ips = [ipv4, ...(ipv6 ? [ipv6] : [])];
@@ -360,7 +366,13 @@ export class Dataplane {
     const networkUp = Date.now();
     await options.onNetworkUp?.(pod);
     const ipPublished = publishedFirst ?? (await publish());
-    this.timelines.set(`${spec.namespace}/${spec.name}`, { created, networkUp, ipPublished });
+    this.timelines.set(`${spec.namespace}/${spec.name}`, {
+      created,
+      admitted,
+      createdResourceVersion: stored.metadata.resourceVersion,
+      networkUp,
+      ipPublished,
+    });
     return pod;
   }
 
@@ -432,6 +444,11 @@ export class Dataplane {
       this.agents.set(socket, client);
     }
     return client;
+  }
+
+  /** What reached a host's servers, by source address (TCP connections accepted, UDP datagrams). */
+  received(host: HostRecord): Promise<Received> {
+    return this.agent(host.socket).received();
   }
 
   /** Makes a host serve more ports (its agent listens at once). */

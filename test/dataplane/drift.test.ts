@@ -20,10 +20,10 @@ import {
   attachDataplane,
   describeDataplane,
   recordLatency,
-  recordProbes,
   startOperator,
   waitReady,
 } from './suite.js';
+import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
 let dataplane: Dataplane;
@@ -103,7 +103,7 @@ describeDataplane('dataplane: drift on packets', () => {
     // The window is only a write -> enforcement time when it was seen open at all; probes start
     // a few milliseconds after the edit, so a faster repair is never observed.
     if (again.sawOther)
-      recordLatency('owned policy edited to allow all: intruder blocked again', 'block', again.ms);
+      recordLatency('owned policy edited to allow all: intruder blocked again', 'block', again);
     console.log(
       again.sawOther
         ? `drift: the edited policy opened the flow on packets; blocked again ${again.ms?.toFixed(0)} ms after the edit`
@@ -114,7 +114,7 @@ describeDataplane('dataplane: drift on packets', () => {
     expect(restored.spec).toEqual(rendered.spec);
     const observed = await untilObserved(dataplane, hosts, CHECKS);
     expect(lines(observed, 'connected')).toEqual(lines(observed, 'allowed'));
-    recordProbes('drift repaired', observed);
+    expect(await judgeAndRecord(dataplane, 'drift repaired', observed)).toEqual([]);
   });
 
   it('control: with the operator stopped the same edit opens the flow on packets; a starting operator closes it', async () => {
@@ -122,7 +122,7 @@ describeDataplane('dataplane: drift on packets', () => {
     operator = undefined;
     const edited = await allowEverything();
     const opened = await intruderToServer(true, edited);
-    recordLatency('policy edited to allow all (no operator): intruder allowed', 'allow', opened.ms);
+    recordLatency('policy edited to allow all (no operator): intruder allowed', 'allow', opened);
     expect(opened.ms).toBeDefined();
     operator = await startOperator();
     const closed = await eventually(

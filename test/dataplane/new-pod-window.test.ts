@@ -9,6 +9,7 @@ import type { Operator } from '../../src/controller/operator.js';
 import type { Dataplane, PodHandle } from './dataplane.js';
 import { type ContinuousProbe, probeContinuously } from './observe.js';
 import { attachDataplane, describeDataplane, startOperator } from './suite.js';
+import { recordLeftOut } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
 let dataplane: Dataplane;
@@ -64,6 +65,11 @@ describeDataplane('dataplane: a new pod watched from its first packet (harness A
             ? `, the last one ${((through[through.length - 1]?.startedAt as number) - (timeline?.networkUp as number)).toFixed(0)} ms after the network was up`
             : '') +
           ` (IPs published ${((timeline?.ipPublished as number) - (timeline?.networkUp as number)).toFixed(0)} ms after the network was up)`,
+      );
+      recordLeftOut(
+        `new pod ${ns} (${publishIpFirst ? 'IPs published first' : 'network first'})`,
+        samples.length,
+        'continuous samples of a new pod without the admission gate: the baseline and the pod IP reach the enforcer while they run (a transition: timing, not judged)',
       );
       await dataplane.removePod(pod);
     }

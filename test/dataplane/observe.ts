@@ -67,6 +67,29 @@ export async function observe(
   );
 }
 
+/** Samples of a continuous probe of `check` as observed probes (the record, the evaluator). */
+export function observedSamples(
+  check: Check,
+  from: Host,
+  to: Host,
+  samples: ProbeResult[],
+  family: Family = 4,
+): Observed[] {
+  const fromIp = addressOf(from, family);
+  const toIp = addressOf(to, family);
+  if (!fromIp || !toIp) throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
+  return samples.map((s) => ({
+    ...check,
+    family,
+    fromRef: refOf(from, fromIp),
+    toRef: refOf(to, toIp),
+    fromIp,
+    toIp,
+    connected: s.connected,
+    outcome: s.outcome,
+  }));
+}
+
 export const describeCheck = (c: Check & { family?: Family }) =>
   `${c.from} -> ${c.to}:${c.port}/${c.protocol ?? 'TCP'}${c.family === 6 ? ' (IPv6)' : ''}`;
 
@@ -171,7 +194,7 @@ export async function timeUntil(
   since: number,
   timeoutMs = 15_000,
   settle = 5,
-): Promise<{ ms: number | undefined; sawOther: boolean }> {
+): Promise<{ ms: number | undefined; sawOther: boolean; samples: number }> {
   const probe = probeContinuously(dataplane, from, ip, port, protocol, { everyMs: 5 });
   const deadline = Date.now() + timeoutMs;
   const settledAt = (samples: ProbeResult[]) => {
@@ -188,5 +211,6 @@ export async function timeUntil(
   return {
     ms: first ? Math.max(0, first.startedAt - since) : undefined,
     sawOther: samples.some((s) => s.connected !== connected),
+    samples: samples.length,
   };
 }

@@ -3,9 +3,8 @@
 // IPv6 between pods), after a control that shows every probe connecting with no policy at all.
 import { BASELINE_OPT_OUT_LABEL, BASELINE_OPT_OUT_VALUE } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
-import { isAllowed, type Pod } from '../helpers/evaluator.js';
 import { loadSample } from '../helpers/samples.js';
-import { SCENARIOS, type Scenario } from '../helpers/scenarios.js';
+import { SCENARIOS } from '../helpers/scenarios.js';
 import { DATAPLANE_PROVIDER, trafficPlan } from '../helpers/traffic-plan.js';
 import type { Dataplane, Host } from './dataplane.js';
 import { hostHasIpv6 } from './host.js';
@@ -15,11 +14,11 @@ import {
   attachDataplane,
   describeDataplane,
   recordLatency,
-  recordProbes,
   startOperator,
   waitReady,
 } from './suite.js';
-import { liveWorld, startPlan } from './world.js';
+import { judgeAndRecord } from './verdicts.js';
+import { startPlan } from './world.js';
 
 if (!hostHasIpv6()) console.warn('the scenarios are probed over IPv4 only: this kernel has no IPv6');
 let dataplane: Dataplane;
@@ -71,8 +70,9 @@ describeDataplane('dataplane: the scenarios on packets through the real operator
       if (dataplane.ipv6) {
         const v6 = await untilObserved(dataplane, h, ipv6Checks(scenario.example, open), 6);
         expect(lines(v6, 'connected')).toEqual(lines(v6, 'allowed'));
+        expect(await judgeAndRecord(dataplane, `control ${scenario.example} (IPv6)`, v6)).toEqual([]);
       }
-      recordProbes(`control ${scenario.example}`, observed);
+      expect(await judgeAndRecord(dataplane, `control ${scenario.example}`, observed)).toEqual([]);
     }
   });
 
@@ -97,46 +97,20 @@ describeDataplane('dataplane: the scenarios on packets through the real operator
       recordLatency(
         `profile ${scenario.example} applied: ${flip.from} -> ${flip.to} blocked`,
         'block',
-        blocked.ms,
+        blocked,
       );
       await waitReady(dataplane, sample.metadata.namespace, sample.metadata.name);
 
       const observed = await untilObserved(dataplane, h, plan.probes);
       expect(lines(observed, 'connected')).toEqual(lines(plan.probes, 'allowed'));
-      const world = await liveWorld(dataplane, scenarioNamespaces(scenario), podsOf(scenario, h));
-      const verdicts = observed.map((o) =>
-        isAllowed(
-          world,
-          endpointOf(scenario, h, o.from),
-          endpointOf(scenario, h, o.to),
-          o.port,
-          o.protocol ?? 'TCP',
-        ),
-      );
-      expect(verdicts).toEqual(observed.map((o) => o.connected));
-      recordProbes(`sample ${scenario.example}`, observed, verdicts);
+      expect(await judgeAndRecord(dataplane, `sample ${scenario.example}`, observed)).toEqual([]);
       if (dataplane.ipv6) {
         const v6checks = ipv6Checks(scenario.example, plan.probes);
         const v6 = await untilObserved(dataplane, h, v6checks, 6);
         expect(lines(v6, 'connected')).toEqual(lines(v6, 'allowed'));
         expect(v6).toHaveLength(v6checks.length);
-        recordProbes(`sample ${scenario.example} (IPv6)`, v6);
+        expect(await judgeAndRecord(dataplane, `sample ${scenario.example} (IPv6)`, v6)).toEqual([]);
       }
     });
   });
 });
-
-const scenarioNamespaces = (scenario: Scenario) => scenario.namespaces.map((n) => n.name);
-
-/** The scenario's pods with their real addresses, for the evaluator. */
-function podsOf(scenario: Scenario, h: Record<string, Host>): Pod[] {
-  return Object.entries(scenario.endpoints)
-    .filter(([endpoint, e]) => 'namespace' in e && h[endpoint])
-    .map(([endpoint, e]) => ({ ...(e as Pod), ip: (h[endpoint] as Host).ipv4 }));
-}
-
-function endpointOf(scenario: Scenario, h: Record<string, Host>, endpoint: string) {
-  const e = scenario.endpoints[endpoint];
-  const host = h[endpoint] as Host;
-  return e && 'namespace' in e ? { ...e, ip: host.ipv4 } : { ip: host.ipv4 };
-}

@@ -1,6 +1,7 @@
 // What every dataplane test file shares: skip with the reason where the tier cannot run, the run's
 // dataplane, the operator under test on its control plane, and the records the tier exposes
-// (test-results/dataplane-probes.jsonl: one observed probe per line; dataplane-latency.jsonl).
+// (test-results/dataplane-probes.jsonl: one observed probe per line, see verdicts.ts;
+// dataplane-latency.jsonl).
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Operator } from '../../src/controller/operator.js';
@@ -9,7 +10,6 @@ import { REPO_ROOT } from '../cluster/repo.js';
 import { eventually } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { Dataplane } from './dataplane.js';
-import type { Observed } from './observe.js';
 
 export const SKIP_REASON = process.env.APPTRUST_DATAPLANE_SKIP;
 if (SKIP_REASON) console.warn(`dataplane tier skipped: ${SKIP_REASON}`);
@@ -17,7 +17,6 @@ if (SKIP_REASON) console.warn(`dataplane tier skipped: ${SKIP_REASON}`);
 export const describeDataplane = SKIP_REASON ? describe.skip : describe;
 
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
-export const PROBES_FILE = join(RESULTS_DIR, 'dataplane-probes.jsonl');
 export const LATENCY_FILE = join(RESULTS_DIR, 'dataplane-latency.jsonl');
 
 export function attachDataplane(): Dataplane {
@@ -37,29 +36,22 @@ export async function startOperator(flags: string[] = []): Promise<Operator> {
   return operator;
 }
 
-export interface ProbeRecord extends Observed {
-  test: string;
-  /** The evaluator's verdict (test/helpers/evaluator.ts) on the policies read back, when computed. */
-  evaluator?: boolean;
-}
-
-export function recordProbes(test: string, observed: Observed[], evaluator?: boolean[]): void {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  appendFileSync(
-    PROBES_FILE,
-    observed
-      .map((o, i) => JSON.stringify({ test, ...o, ...(evaluator ? { evaluator: evaluator[i] } : {}) }))
-      .join('\n')
-      .concat('\n'),
-  );
-}
-
 export type LatencyKind = 'block' | 'allow';
 
-/** A policy write -> enforcement time on packets; printed by the global teardown, never asserted. */
-export function recordLatency(what: string, kind: LatencyKind, ms: number | undefined): void {
+/**
+ * A policy write -> enforcement time on packets; printed by the global teardown, never asserted.
+ * `samples`: the continuous probes that measured it (a transition: timing, not judged by the evaluator).
+ */
+export function recordLatency(
+  what: string,
+  kind: LatencyKind,
+  measured: { ms: number | undefined; samples: number },
+): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  appendFileSync(LATENCY_FILE, `${JSON.stringify({ what, kind, ms: ms ?? null })}\n`);
+  appendFileSync(
+    LATENCY_FILE,
+    `${JSON.stringify({ what, kind, ms: measured.ms ?? null, samples: measured.samples })}\n`,
+  );
 }
 
 export async function applyProfile(dataplane: Dataplane, profile: Record<string, unknown>): Promise<number> {

@@ -1,9 +1,7 @@
 // A traffic plan (test/helpers/traffic-plan.ts, shared with the kind test) made real on the
-// dataplane: its namespaces, pods and external hosts; and the same world as the evaluator sees it.
+// dataplane: its namespaces, pods and external hosts (the evaluator reads them back: verdicts.ts).
 
-import type { NetworkPolicy } from '../../src/compiler/index.js';
-import { namespace as namespacePath, networkPolicies } from '../../src/kube/paths.js';
-import type { Namespace, Pod, World } from '../helpers/evaluator.js';
+import { namespace as namespacePath } from '../../src/kube/paths.js';
 import { EXISTING_NAMESPACE, type TrafficPlan } from '../helpers/traffic-plan.js';
 import { CLUSTER_DNS, type Dataplane, type Host } from './dataplane.js';
 
@@ -54,18 +52,4 @@ export async function startPlan(
     }),
   ]);
   return hosts;
-}
-
-/** The live world for the evaluator: namespaces with labels, the given pods, every policy read back. */
-export async function liveWorld(dataplane: Dataplane, namespaces: string[], pods: Pod[]): Promise<World> {
-  const world: World = { namespaces: [], pods, policies: [] };
-  for (const name of namespaces) {
-    const ns = await dataplane.rest.get<{ metadata: { labels?: Record<string, string> } }>(
-      namespacePath(name),
-    );
-    world.namespaces.push({ name, labels: ns.metadata.labels ?? {} } satisfies Namespace);
-    const list = await dataplane.rest.get<{ items: NetworkPolicy[] }>(networkPolicies(name));
-    world.policies.push(...list.items);
-  }
-  return world;
 }

@@ -12,6 +12,7 @@ import { Operator } from '../../src/controller/operator.js';
 import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
+import { BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually, testKubeConfig } from './cluster.js';
 import { ROOT } from './process.js';
@@ -142,4 +143,71 @@ export function startOperatorAs(
     },
   );
   return { operator, started: operator.start() };
+}
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+
+/** The paths and bodies that give ServiceAccount `account` the operator's RBAC (src/kube/rbac.ts). */
+function operatorAccountObjects(account: string): Array<[string, unknown]> {
+  const subjects = [{ kind: 'ServiceAccount', name: account, namespace: OPERATOR_NAMESPACE }];
+  const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: account });
+  return [
+    [
+      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${account}`,
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: account, namespace: OPERATOR_NAMESPACE },
+      },
+    ],
+    [
+      `${RBAC}/clusterroles/${account}`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: account },
+        rules: CLUSTER_RULES,
+      },
+    ],
+    [
+      `${RBAC}/clusterrolebindings/${account}`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: account },
+        roleRef: roleRef('ClusterRole'),
+        subjects,
+      },
+    ],
+    [
+      `${RBAC}/namespaces/${OPERATOR_NAMESPACE}/roles/${account}`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: account, namespace: OPERATOR_NAMESPACE },
+        rules: BASELINE_RECORD_RULES,
+      },
+    ],
+    [
+      `${RBAC}/namespaces/${OPERATOR_NAMESPACE}/rolebindings/${account}`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: account, namespace: OPERATOR_NAMESPACE },
+        roleRef: roleRef('Role'),
+        subjects,
+      },
+    ],
+  ];
+}
+
+/** A ServiceAccount of the operator's namespace with the operator's RBAC: the identity the marker guard names. */
+export async function grantOperatorAccount(admin: KubeRest, account: string): Promise<void> {
+  await ensureOperatorNamespace(admin);
+  for (const [path, body] of operatorAccountObjects(account)) await admin.apply(path, body, 'apptrust-test');
+}
+
+export async function removeOperatorAccount(admin: KubeRest, account: string): Promise<void> {
+  for (const [path] of operatorAccountObjects(account).reverse())
+    await admin.delete(path).catch(() => undefined);
 }

@@ -5,21 +5,35 @@
 // A served port is written "8080" (TCP) or "8080/UDP". A UDP server answers every datagram with
 // "ok", so a UDP probe observes a reply, not just a send that nothing refused.
 
-/** serve(spec): listens on one port, dual-stack when the host has IPv6. */
+/**
+ * serve(spec): listens on one port, dual-stack when the host has IPv6. `received` counts, by source
+ * address, the TCP connections accepted and the UDP datagrams that arrived: what reached the server,
+ * whatever the client saw (the dataplane's "no packet crossed" evidence).
+ */
 const SERVE = `const net = require('node:net'), dgram = require('node:dgram');
+const received = {};
+const count = (address, what) => {
+  const from = String(address).replace(/^::ffff:/, '');
+  received[from] = received[from] || { tcp: 0, udp: 0 };
+  received[from][what]++;
+};
 function serve(spec, done) {
   const [port, protocol = 'TCP'] = String(spec).split('/');
   const cb = done || (() => {});
   if (protocol.toUpperCase() === 'UDP') {
     const bind = (type, address, fallback) => {
       const s = dgram.createSocket({ type });
-      s.on('message', (m, r) => s.send('ok', r.port, r.address));
+      s.on('message', (m, r) => { count(r.address, 'udp'); s.send('ok', r.port, r.address); });
       s.once('error', (e) => (fallback ? fallback() : cb(e)));
       s.bind({ port: Number(port), address }, () => cb());
     };
     bind('udp6', '::', () => bind('udp4', '0.0.0.0'));
   } else {
-    const s = net.createServer((socket) => { socket.on('error', () => {}); socket.end('ok'); });
+    const s = net.createServer((socket) => {
+      count(socket.remoteAddress, 'tcp');
+      socket.on('error', () => {});
+      socket.end('ok');
+    });
     s.once('error', cb);
     s.listen(Number(port), () => cb());
   }
@@ -68,6 +82,7 @@ probe(host, port, protocol.toUpperCase(), Number(timeout), (o) => process.exit(o
  *   {"id":1,"op":"probe","host":"10.244.0.5","port":80,"protocol":"TCP","timeoutMs":500}
  *     -> {"id":1,"outcome":"connected"|"timeout"|"ECONNREFUSED"|...,"startedAt":EPOCH_MS,"ms":N}
  *   {"id":2,"op":"listen","ports":["9000","53/UDP"]} -> {"id":2,"ok":true}
+ *   {"id":3,"op":"received"} -> {"id":3,"received":{"10.244.0.5":{"tcp":2,"udp":0}}}
  * One process per pod serves and probes, so a probe costs a connection, not a process start.
  */
 export const AGENT_PROGRAM = `${SERVE}${PROBE}const fs = require('node:fs'), readline = require('node:readline');
@@ -96,7 +111,8 @@ listen(ports, (e) => {
         const startedAt = now();
         probe(r.host, r.port, r.protocol || 'TCP', r.timeoutMs || 1000, (outcome) =>
           reply({ id: r.id, outcome, startedAt, ms: now() - startedAt }));
-      } else reply({ id: r.id, ok: true });
+      } else if (r.op === 'received') reply({ id: r.id, received });
+      else reply({ id: r.id, ok: true });
     });
   }).listen(control);
 });`;

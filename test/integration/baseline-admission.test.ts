@@ -16,7 +16,6 @@ import { KubeApiError } from '../../src/kube/errors.js';
 import { Informer } from '../../src/kube/informer.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { namespace as namespacePath, namespaces, networkPolicies } from '../../src/kube/paths.js';
-import { BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import {
   applyAdmission,
@@ -24,12 +23,14 @@ import {
   deleteAdmission,
   deleteRecord,
   ensureOperatorNamespace,
+  grantOperatorAccount,
   isMarked,
   namespaceOf,
   nextSecond,
   OPERATOR_NAMESPACE,
   podBody,
   readRecord,
+  removeOperatorAccount,
   startOperatorAs,
 } from '../helpers/baseline.js';
 import {
@@ -46,7 +47,6 @@ import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 const ACCOUNT = 'apptrust-gate-test';
 const USERNAME = `system:serviceaccount:${OPERATOR_NAMESPACE}:${ACCOUNT}`;
 const EXCLUDED = 'gate-excluded';
-const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
 let admin: KubeRest;
 let operatorRest: KubeRest;
@@ -123,65 +123,10 @@ async function stopOperator(): Promise<void> {
   operator = undefined;
 }
 
-/** The operator's RBAC (src/kube/rbac.ts) bound to the test ServiceAccount. */
-async function grantOperatorRbac(): Promise<void> {
-  const subjects = [{ kind: 'ServiceAccount', name: ACCOUNT, namespace: OPERATOR_NAMESPACE }];
-  const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: ACCOUNT });
-  const objects: Array<[string, unknown]> = [
-    [
-      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${ACCOUNT}`,
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: ACCOUNT, namespace: OPERATOR_NAMESPACE },
-      },
-    ],
-    [
-      `${RBAC}/clusterroles/${ACCOUNT}`,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRole',
-        metadata: { name: ACCOUNT },
-        rules: CLUSTER_RULES,
-      },
-    ],
-    [
-      `${RBAC}/clusterrolebindings/${ACCOUNT}`,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: ACCOUNT },
-        roleRef: roleRef('ClusterRole'),
-        subjects,
-      },
-    ],
-    [
-      `${RBAC}/namespaces/${OPERATOR_NAMESPACE}/roles/${ACCOUNT}`,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: ACCOUNT, namespace: OPERATOR_NAMESPACE },
-        rules: BASELINE_RECORD_RULES,
-      },
-    ],
-    [
-      `${RBAC}/namespaces/${OPERATOR_NAMESPACE}/rolebindings/${ACCOUNT}`,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: ACCOUNT, namespace: OPERATOR_NAMESPACE },
-        roleRef: roleRef('Role'),
-        subjects,
-      },
-    ],
-  ];
-  for (const [path, body] of objects) await admin.apply(path, body, 'apptrust-test');
-}
-
 beforeAll(async () => {
   admin = testRest();
   await ensureOperatorNamespace(admin);
-  await grantOperatorRbac();
+  await grantOperatorAccount(admin, ACCOUNT);
   operatorRest = new KubeRest(await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT));
   await deleteRecord(admin);
   // Created before the baseline is first enabled: out of scope unless they opt in.
@@ -207,15 +152,7 @@ afterAll(async () => {
   await stopOperator();
   await deleteAdmission(admin);
   for (const ns of created) await deleteNamespace(admin, ns);
-  await admin.delete(`${RBAC}/clusterrolebindings/${ACCOUNT}`).catch(() => undefined);
-  await admin.delete(`${RBAC}/clusterroles/${ACCOUNT}`).catch(() => undefined);
-  await admin
-    .delete(`${RBAC}/namespaces/${OPERATOR_NAMESPACE}/rolebindings/${ACCOUNT}`)
-    .catch(() => undefined);
-  await admin.delete(`${RBAC}/namespaces/${OPERATOR_NAMESPACE}/roles/${ACCOUNT}`).catch(() => undefined);
-  await admin
-    .delete(`/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${ACCOUNT}`)
-    .catch(() => undefined);
+  await removeOperatorAccount(admin, ACCOUNT);
   operatorRest?.close();
 });
 

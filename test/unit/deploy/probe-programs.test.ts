@@ -70,7 +70,11 @@ it('the agent serves, listens on request and probes over its control socket', as
     while (!replies.has(4)) await new Promise((r) => setTimeout(r, 20));
     send({ id: 5, op: 'probe', host: '127.0.0.1', port: later, protocol: 'TCP', timeoutMs: 1000 });
     while (!replies.has(5)) await new Promise((r) => setTimeout(r, 20));
+    send({ id: 6, op: 'received' });
+    while (!replies.has(6)) await new Promise((r) => setTimeout(r, 20));
     conn.destroy();
+    // What reached its servers, by source: two TCP connections (ids 1 and 5), one datagram (id 2).
+    expect(replies.get(6)?.received).toEqual({ '127.0.0.1': { tcp: 2, udp: 1 } });
     expect([1, 2, 3, 4, 5].map((id) => replies.get(id)?.outcome ?? replies.get(id)?.ok)).toEqual([
       'connected',
       'connected',
