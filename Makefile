@@ -100,6 +100,6 @@ docker-build: ## Build the container image (needs a Docker engine)
 e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
 	test/e2e/kind.sh
 
-bench: build control-plane ## Benchmarks: compile 1,000 profiles; the operator converging 1,000 profiles on a local control plane (bench-results/*.json)
+bench: build control-plane ## Benchmarks: compile 1,000 profiles; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
 	node dist/bench/render-bench.js
-	node dist-test/test/bench/operator-bench.js
+	node dist-test/test/bench/run-bench.js
