@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench
+	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench bench-memory
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -103,3 +103,6 @@ e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, sa
 bench: build control-plane ## Benchmarks: compile 1,000 profiles; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
 	node dist/bench/render-bench.js
 	node dist-test/test/bench/run-bench.js
+
+bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
+	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js

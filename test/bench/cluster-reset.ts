@@ -27,6 +27,18 @@ const LOGS: Record<string, string> = {
 
 const READ_PATHS = [profiles(), networkPolicies(), namespaces()];
 
+/** /readyz, then every resource the benchmark lists (a custom resource's storage starts later). */
+export async function waitServed(kubeConfig: KubeConfig): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  const paths = READ_PATHS.flatMap((p) => [`${p}?limit=1`, `${p}?resourceVersion=0`, p]);
+  for (const path of ['/readyz', ...paths]) {
+    while ((await getText(kubeConfig, path, 2000)).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`kube-apiserver: ${path} not served`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -92,18 +104,8 @@ export class ClusterReset {
     }
   }
 
-  /** /readyz, then every resource the benchmark lists (a custom resource's storage starts later). */
-  private async waitReady(): Promise<void> {
-    const deadline = Date.now() + 90_000;
-    for (const path of [
-      '/readyz',
-      ...READ_PATHS.flatMap((p) => [`${p}?limit=1`, `${p}?resourceVersion=0`, p]),
-    ]) {
-      while ((await getText(this.kubeConfig, path, 2000)).status !== 200) {
-        if (Date.now() > deadline) throw new Error(`kube-apiserver: ${path} not served after a reset`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+  private waitReady(): Promise<void> {
+    return waitServed(this.kubeConfig);
   }
 
   /** Copies etcd's data as the starting state of every later `restore()`. */

@@ -29,3 +29,38 @@ export const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
 /** The 1-minute load average, to record how shared the machine was. */
 export const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+/**
+ * Where a process's resident pages are, from /proc/<pid>/smaps: pages of the node binary and
+ * shared libraries (file-backed: the same for every Node process), the malloc heap ([heap]) and
+ * anonymous mappings (V8's heap, thread arenas, buffers).
+ */
+export function residentByMapping(pid: number): {
+  binaryMb: number;
+  libsMb: number;
+  brkMb: number;
+  anonMb: number;
+} {
+  const totals = { binary: 0, libs: 0, brk: 0, anon: 0 };
+  let current: keyof typeof totals = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/);
+    if (header) {
+      const name = header[1] ?? '';
+      current =
+        name === '[heap]'
+          ? 'brk'
+          : name.endsWith('/node')
+            ? 'binary'
+            : name.startsWith('/')
+              ? 'libs'
+              : 'anon';
+    } else if (line.startsWith('Rss:')) totals[current] += Number(line.split(/\s+/)[1]) * 1024;
+  }
+  return {
+    binaryMb: mb(totals.binary),
+    libsMb: mb(totals.libs),
+    brkMb: mb(totals.brk),
+    anonMb: mb(totals.anon),
+  };
+}

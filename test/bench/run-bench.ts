@@ -17,7 +17,7 @@ import { KubeRest } from '../../src/kube/rest.js';
 import { startControlPlane, stopControlPlane } from '../cluster/controlplane.js';
 import { installProjectCrds } from '../cluster/crds.js';
 import { REPO_ROOT } from '../cluster/repo.js';
-import { ClusterReset } from './cluster-reset.js';
+import { ClusterReset, waitServed } from './cluster-reset.js';
 import { type MeasureContext, measureColdStart, measureSide, type SideRun } from './measure-side.js';
 import { measureMemoryFloor } from './memory-floor.js';
 import { loadAverage } from './proc-stats.js';
@@ -87,6 +87,7 @@ async function main() {
   try {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(cp.kubeconfig);
+    await waitServed(kubeConfig);
 
     log('memory floor: runtime (Node + client-node) and the operator with no objects');
     let emptyRuns = 0;

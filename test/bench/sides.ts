@@ -27,6 +27,9 @@ export interface StartOptions {
   /** Extra operator flags (e.g. --resync-period=5), or the floor's concurrency. */
   operatorArgs?: string[];
   floorConcurrency?: number;
+  /** Node flags for the operator process (the memory benchmark's probe). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 const NODE = process.execPath;
@@ -113,6 +116,7 @@ export async function startOperator(options: StartOptions): Promise<SideProcess>
   const port = await freePort();
   const log = openSync(options.logFile, 'a');
   const args = [
+    ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'dist', 'main.js'),
     '--leader-elect=false',
     `--metrics-bind-address=127.0.0.1:${port}`,
@@ -122,7 +126,7 @@ export async function startOperator(options: StartOptions): Promise<SideProcess>
   ];
   const child = spawn(NODE, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, KUBECONFIG: options.kubeconfig },
+    env: { ...process.env, ...options.env, KUBECONFIG: options.kubeconfig },
     stdio: ['ignore', log, log],
   });
   failOnEarlyExit(child, 'operator', options.logFile);
