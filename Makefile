@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench bench-memory
+	cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench bench-memory bench-readme
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -106,3 +106,6 @@ bench: build control-plane ## Benchmarks: compile 1,000 profiles; the operator a
 
 bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
 	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js
+
+bench-readme: build ## Write README.md's performance table from bench-results/bench-{1000,5000}.json
+	node dist-test/test/bench/readme-table.js --write

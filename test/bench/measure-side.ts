@@ -41,6 +41,8 @@ export interface MeasureContext {
   start: (extra: Partial<StartOptions>) => Promise<SideProcess>;
   samples: { profileChanges: number; namespaces: number };
   quietSeconds: number;
+  /** Also wait for one full periodic resync after the restart (the operator) before counting. */
+  resyncAfterRestart: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,17 +145,18 @@ async function quietPeriod(ctx: MeasureContext, proc: SideProcess) {
   };
 }
 
-/** Restart with nothing to do; the operator also runs one full periodic resync before we count. */
+/** Restart with nothing to do (and, if asked, one full periodic resync) before we count. */
 async function restart(ctx: MeasureContext, proc: SideProcess) {
   await proc.stop();
   const before = await requestCounts(ctx.kubeConfig);
-  const again = await ctx.start({ operatorArgs: ['--resync-period=3'] });
+  const again = await ctx.start(ctx.resyncAfterRestart ? { operatorArgs: ['--resync-period=3'] } : {});
   await again.idle().catch(() => undefined);
-  // The operator counts a reconcile per profile on start and per resync: wait for both.
+  // The operator counts a reconcile per profile on start and per resync: wait for them.
+  const rounds = ctx.resyncAfterRestart ? 2 : 1;
   const deadline = Date.now() + 120_000 + ctx.scale.profiles * 60;
   for (;;) {
     const done = await again.profileReconciles();
-    if (done === undefined || done >= 2 * ctx.scale.profiles) break;
+    if (done === undefined || done >= rounds * ctx.scale.profiles) break;
     if (Date.now() > deadline) throw new Error(`restart: only ${done} profile reconciles`);
     await sleep(200);
   }

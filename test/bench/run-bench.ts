@@ -7,9 +7,10 @@
 //
 // Environment: BENCH_SCALE (1000; 5000 = 5,000 profiles in 5,000 namespaces), BENCH_PAIRS (3),
 // BENCH_QUIET_S (quiet period per run), BENCH_FLOOR_CONCURRENCY (skip the sweep), BENCH_SWEEP
-// (concurrencies tried, "8,16,32,64"), BENCH_CHANGES and BENCH_NEW_NAMESPACES (latency samples),
-// BENCH_OPERATOR_ARGS (extra operator flags, space separated).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// (concurrencies tried, "8,16,32,64"; at 5,000 the last 1,000 run's choice is reused), BENCH_CHANGES and BENCH_NEW_NAMESPACES (latency samples),
+// BENCH_RESYNC (1: count a periodic resync after the restart too; default 1 below 5,000),
+// BENCH_OPERATOR_ARGS / BENCH_OPERATOR_NODE_FLAGS (extra operator / node flags, space separated).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -30,6 +31,8 @@ const scale = scaleFrom(env);
 const PAIRS = Number(env.BENCH_PAIRS ?? 3);
 const QUIET_S = Number(env.BENCH_QUIET_S ?? (scale.profiles >= 5000 ? 10 : 30));
 const SWEEP = (env.BENCH_SWEEP ?? '8,16,32,64').split(',').map(Number);
+/** One periodic resync after the restart too (skipped by default at 5,000: it costs minutes here). */
+const RESYNC = (env.BENCH_RESYNC ?? (scale.profiles >= 5000 ? '0' : '1')) === '1';
 const samples = {
   profileChanges: Number(env.BENCH_CHANGES ?? 100),
   namespaces: Number(env.BENCH_NEW_NAMESPACES ?? 30),
@@ -56,7 +59,15 @@ function context(
     };
     return side === 'floor' ? Promise.resolve(startFloor(options)) : startOperator(options);
   };
-  const ctx: MeasureContext = { rest, kubeConfig, scale, start, samples, quietSeconds: QUIET_S };
+  const ctx: MeasureContext = {
+    rest,
+    kubeConfig,
+    scale,
+    start,
+    samples,
+    quietSeconds: QUIET_S,
+    resyncAfterRestart: RESYNC,
+  };
   return ctx;
 }
 
@@ -75,6 +86,14 @@ async function sweep(reset: ClusterReset, kubeconfig: string, kubeConfig: KubeCo
   }
   const best = results.reduce((a, b) => (b.coldStartMs < a.coldStartMs ? b : a));
   return { results, best: best.concurrency };
+}
+
+/** BENCH_FLOOR_CONCURRENCY, or at 5,000 and more the one the last 1,000-profile run found. */
+function floorConcurrencyGiven(): number | undefined {
+  if (env.BENCH_FLOOR_CONCURRENCY) return Number(env.BENCH_FLOOR_CONCURRENCY);
+  const earlier = join(REPO_ROOT, 'bench-results', 'bench-1000.json');
+  if (scale.profiles < 5000 || env.BENCH_SWEEP || !existsSync(earlier)) return undefined;
+  return (JSON.parse(readFileSync(earlier, 'utf8')) as { floorConcurrency: number }).floorConcurrency;
 }
 
 async function main() {
@@ -104,7 +123,7 @@ async function main() {
     const reset = new ClusterReset(dir, kubeConfig);
     await reset.snapshot();
 
-    const fixed = env.BENCH_FLOOR_CONCURRENCY ? Number(env.BENCH_FLOOR_CONCURRENCY) : undefined;
+    const fixed = floorConcurrencyGiven();
     const swept = fixed === undefined ? await sweep(reset, cp.kubeconfig, kubeConfig) : undefined;
     const concurrency = fixed ?? (swept?.best as number);
     log(`floor concurrency ${concurrency}`);
@@ -141,8 +160,10 @@ async function main() {
       floorConcurrency: concurrency,
       sweep: swept?.results,
       quietSeconds: QUIET_S,
+      resyncAfterRestart: RESYNC,
       samples,
       operatorArgs: env.BENCH_OPERATOR_ARGS ?? '',
+      operatorNodeFlags: env.BENCH_OPERATOR_NODE_FLAGS ?? '',
       table,
       memory: { ...memorySummary, raw: memory },
       runs: pairs,

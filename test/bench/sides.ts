@@ -116,6 +116,7 @@ export async function startOperator(options: StartOptions): Promise<SideProcess>
   const port = await freePort();
   const log = openSync(options.logFile, 'a');
   const args = [
+    ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
     ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'dist', 'main.js'),
     '--leader-elect=false',
