@@ -29,7 +29,7 @@ const METRICS: Array<{ metric: string; unit: string; pick: (r: SideRun) => numbe
   { metric: 'new namespace → baseline p50', unit: 'ms', pick: (r) => r.namespaceBaselineMs.p50 },
   { metric: 'new namespace → baseline p99', unit: 'ms', pick: (r) => r.namespaceBaselineMs.p99 },
   {
-    metric: 'writes on restart + resync, nothing to do',
+    metric: 'writes on restart (+ resync), nothing to do',
     unit: '',
     pick: (r) => r.restartWrites,
     ratio: false,
