@@ -1,18 +1,19 @@
-// The README's performance table, produced from the benchmark's JSON (ratios first):
+// The README's performance table, produced from the benchmark's JSON (ratios first; rows are
+// recomputed from the raw runs, so a change to report.ts applies to older results too):
 //   node dist-test/test/bench/readme-table.js            prints it
 //   node dist-test/test/bench/readme-table.js --write    replaces the block between the
 //                                                        <!-- bench:start --> / <!-- bench:end --> markers in README.md
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../cluster/repo.js';
-import type { Row } from './report.js';
+import { type Pair, rows } from './report.js';
 import { round, type Spread } from './stats.js';
 
 interface BenchFile {
   scale: { profiles: number; namespaces: number };
   pairs: number;
   floorConcurrency: number;
-  table: Row[];
+  runs: Pair[];
   memory: {
     runtimeFloorMb: Spread;
     emptyOperatorMb: Spread;
@@ -44,7 +45,7 @@ export function readmeTable(files: BenchFile[]): string {
       '',
       '| metric | operator ÷ floor | floor | operator |',
       '|---|---|---|---|',
-      ...f.table.map(
+      ...rows(f.runs).map(
         (r) =>
           `| ${r.metric.trim()}${r.unit ? ` (${r.unit})` : ''} | ${cell(r.ratio)} | ${cell(r.floor)} | ${cell(r.operator)} |`,
       ),

@@ -35,7 +35,12 @@ const METRICS: Array<{ metric: string; unit: string; pick: (r: SideRun) => numbe
     ratio: false,
   },
   { metric: 'idle CPU (quiet period)', unit: '%', pick: (r) => r.quiet.cpuPercent, ratio: false },
-  { metric: 'idle requests (all clients)', unit: '/min', pick: (r) => r.quiet.requestsPerMinute },
+  {
+    metric: 'idle requests (all clients)',
+    unit: '/min',
+    pick: (r) => r.quiet.requestsPerMinute,
+    ratio: false,
+  },
   { metric: 'RSS after the quiet period', unit: 'MB', pick: (r) => r.rssSettledMb },
   { metric: 'peak RSS', unit: 'MB', pick: (r) => r.peakRssMb },
 ];
