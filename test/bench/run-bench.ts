@@ -23,7 +23,14 @@ import { type MeasureContext, measureColdStart, measureSide, type SideRun } from
 import { measureMemoryFloor } from './memory-floor.js';
 import { loadAverage } from './proc-stats.js';
 import { markdownTable, memoryRows, memoryTable, type Pair, rows } from './report.js';
-import { type SideName, type StartOptions, startFloor, startOperator, startRuntimeFloor } from './sides.js';
+import {
+  type SideName,
+  type SideProcess,
+  type StartOptions,
+  startFloor,
+  startOperator,
+  startRuntimeFloor,
+} from './sides.js';
 import { createWorkload, scaleFrom } from './workload.js';
 
 const env = process.env;
@@ -49,15 +56,22 @@ function context(
   concurrency: number,
 ) {
   const rest = new KubeRest(kubeConfig);
-  let starts = 0;
-  const start = (extra: Partial<StartOptions>) => {
+  const started: SideProcess[] = [];
+  const start = async (extra: Partial<StartOptions>) => {
     const options: StartOptions = {
       kubeconfig,
-      logFile: join(logs, `${tag}-${side}-${starts++}.log`),
+      logFile: join(logs, `${tag}-${side}-${started.length}.log`),
       floorConcurrency: concurrency,
       ...extra,
     };
-    return side === 'floor' ? Promise.resolve(startFloor(options)) : startOperator(options);
+    const proc = side === 'floor' ? startFloor(options) : await startOperator(options);
+    started.push(proc);
+    return proc;
+  };
+  /** Stops whatever this run started (a failed run included) and closes its connections. */
+  const close = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+    rest.close();
   };
   const ctx: MeasureContext = {
     rest,
@@ -68,20 +82,20 @@ function context(
     quietSeconds: QUIET_S,
     resyncAfterRestart: RESYNC,
   };
-  return ctx;
+  return { ctx, close };
 }
 
 async function sweep(reset: ClusterReset, kubeconfig: string, kubeConfig: KubeConfig) {
   const results: Array<{ concurrency: number; coldStartMs: number }> = [];
   for (const concurrency of SWEEP) {
     await reset.restore();
-    const ctx = context(kubeconfig, kubeConfig, 'floor', `sweep-${concurrency}`, concurrency);
+    const { ctx, close } = context(kubeconfig, kubeConfig, 'floor', `sweep-${concurrency}`, concurrency);
     try {
       const coldStartMs = await measureColdStart(ctx);
       results.push({ concurrency, coldStartMs });
       log(`floor sweep: concurrency ${concurrency}: ${Math.round(coldStartMs)} ms`);
     } finally {
-      ctx.rest.close();
+      await close();
     }
   }
   const best = results.reduce((a, b) => (b.coldStartMs < a.coldStartMs ? b : a));
@@ -138,7 +152,7 @@ async function main() {
         log(
           `pair ${i + 1}/${PAIRS}: ${side} (control plane restored in ${Math.round(performance.now() - resetStarted)} ms)`,
         );
-        const ctx = context(cp.kubeconfig, kubeConfig, side, `pair${i}`, concurrency);
+        const { ctx, close } = context(cp.kubeconfig, kubeConfig, side, `pair${i}`, concurrency);
         try {
           runs[side] = await measureSide(side, ctx);
           log(
@@ -146,7 +160,7 @@ async function main() {
               `change p50 ${Math.round(runs[side].profileChangeMs.p50)} ms, RSS ${Math.round(runs[side].rssSettledMb)} MB`,
           );
         } finally {
-          ctx.rest.close();
+          await close();
         }
       }
       pairs.push(runs as Pair);
