@@ -16,7 +16,7 @@ DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
 	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
-	test-dataplane dataplane-down demo demo-down cli-release
+	bench-memory bench-readme test-dataplane dataplane-down demo demo-down cli-release
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -109,7 +109,7 @@ run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or
 	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"; \
 	  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig; \
 	fi; \
-	node dist-test/test/cluster/cli.js install-crds && exec node dist/main.js --leader-elect=false $(ARGS)
+	node dist-test/test/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
 
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds
@@ -142,7 +142,13 @@ docker-build: ## Build the container image (needs a Docker engine)
 e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
 	test/e2e/kind.sh
 
-bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator converging 1,000 profiles on a local control plane (bench-results/*.json)
+bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
 	node dist/bench/render-bench.js
 	node dist-test/test/bench/analysis-bench.js
-	node dist-test/test/bench/operator-bench.js
+	node dist-test/test/bench/run-bench.js
+
+bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
+	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js
+
+bench-readme: build ## Write README.md's performance table from bench-results/bench-{1000,5000}.json
+	node dist-test/test/bench/readme-table.js --write

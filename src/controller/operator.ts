@@ -18,7 +18,7 @@ import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
-import { type KubeList, type KubeObject, keyOf } from '../kube/objects.js';
+import { type KubeList, type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
 import { namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
 import { type SlimPod, slimPod } from '../kube/pods.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
@@ -93,7 +93,12 @@ export class Operator {
       `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     );
     this.policies.addIndex(OWNER_INDEX, controllerUid);
-    this.namespaces = new Informer(this.rest, kubeConfig, { path: namespaces() }, log);
+    this.namespaces = new Informer(
+      this.rest,
+      kubeConfig,
+      { path: namespaces(), transform: slimNamespace },
+      log,
+    );
     // Only for Audit's evidence (live flows): labels, IPs and declared ports, nothing else kept.
     this.pods = namespacedCache(this.rest, kubeConfig, pods, watched, log, undefined, slimPod);
     const store = new PolicyStore(this.rest);

@@ -30,7 +30,10 @@ export class EventRecorder {
   ) {}
 
   record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void {
-    const key = `${regarding.uid ?? `${regarding.namespace}/${regarding.name}`}\u0000${reason}\u0000${note}`;
+    // A digest, not the note itself: the dedupe map would otherwise hold every note in full.
+    const key = createHash('sha256')
+      .update(`${regarding.uid ?? `${regarding.namespace}/${regarding.name}`}\u0000${reason}\u0000${note}`)
+      .digest('base64');
     const now = this.clock();
     const last = this.recent.get(key);
     if (last !== undefined && now - last < this.windowMs) return;

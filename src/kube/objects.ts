@@ -8,6 +8,7 @@ export interface ObjectMeta {
   generation?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  creationTimestamp?: string;
   deletionTimestamp?: string;
   ownerReferences?: Array<{
     apiVersion: string;
@@ -39,4 +40,19 @@ export function splitKey(key: string): { namespace: string; name: string } {
   return slash < 0
     ? { namespace: '', name: key }
     : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** What the operator reads of a Namespace: its name, labels and lifecycle (not its spec or status). */
+export function slimNamespace(ns: KubeObject): KubeObject {
+  const m = ns.metadata;
+  return {
+    metadata: {
+      name: m.name,
+      ...(m.uid ? { uid: m.uid } : {}),
+      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+  };
 }
