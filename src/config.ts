@@ -55,10 +55,10 @@ const OPTIONS = {
   ...DNS_OPTIONS,
   concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
   'kube-api-qps': [
-    int(0).default(500),
+    int(0).default(1000),
     'client-side rate limit of Kubernetes API requests per second (token bucket; 0: none)',
   ],
-  'kube-api-burst': [int(1).default(1000), 'requests the rate limiter lets through at once'],
+  'kube-api-burst': [int(1).default(2000), 'requests the rate limiter lets through at once'],
   'resync-period': [int(0).default(36_000), 'seconds between full re-queues of every profile (0: never)'],
   'metrics-bind-address': [
     bindAddress.default(':8080'),

@@ -87,7 +87,9 @@ export class OperatorMetrics {
   });
 
   constructor(version: string = VERSION) {
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop lag histogram samples on a timer: at prom-client's default 10 ms that timer
+    // alone kept an idle operator at ~0.7 % CPU; once a second is plenty for an alert.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
     this.buildInfo.set({ version }, 1);
     for (const result of RECONCILE_RESULTS)
       for (const controller of CONTROLLERS) this.reconcileTotal.inc({ controller, result }, 0);

@@ -1,9 +1,13 @@
 // events.k8s.io/v1 Events, deduplicated: the same (object, reason, note) is sent at most once per
 // window, so a flapping object cannot flood the API server. Failures to record are logged only.
+// Events are the lowest priority: they leave through a token bucket of their own and a bounded
+// queue (client-go's broadcaster drops past 1,000 too), so a cold start that applies thousands of
+// profiles enforces first and reports after, instead of spending a third of its writes on Events.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { FencedError } from './errors.js';
 import { events } from './paths.js';
+import { TokenBucket } from './rate-limit.js';
 import type { KubeRest } from './rest.js';
 
 export interface Regarding {
@@ -17,9 +21,19 @@ export interface Regarding {
 export type EventType = 'Normal' | 'Warning';
 
 const MAX_REMEMBERED = 10_000;
+/** Events waiting for the limiter; more are dropped (and counted). */
+export const MAX_PENDING_EVENTS = 1_000;
+/** Events per second, and how many may leave at once. */
+export const EVENT_QPS = 20;
+export const EVENT_BURST = 100;
 
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
+  private readonly pending: Array<{ namespace: string; reason: string; body: unknown }> = [];
+  private readonly limiter = new TokenBucket(EVENT_QPS, EVENT_BURST);
+  private draining = false;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
 
   constructor(
     private readonly rest: KubeRest,
@@ -53,10 +67,32 @@ export class EventRecorder {
       note: note.slice(0, 1024),
       regarding,
     };
-    this.rest.request({ method: 'POST', path: events(regarding.namespace), body }).catch((error: unknown) => {
-      // Fenced: this replica is stepping down; the new leader reports from here on.
-      if (error instanceof FencedError) this.log.debug({ err: error, reason }, 'event not recorded: fenced');
-      else this.log.warn({ err: error, reason }, 'could not record event');
-    });
+    if (this.pending.length >= MAX_PENDING_EVENTS) {
+      this.dropped++;
+      this.log.debug(
+        { reason, regarding: `${regarding.namespace}/${regarding.name}` },
+        'event dropped: queue full',
+      );
+      return;
+    }
+    this.pending.push({ namespace: regarding.namespace, reason, body });
+    void this.drain();
+  }
+
+  /** Sends queued Events as the limiter allows; one drain loop at a time. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    while (this.pending.length > 0) {
+      await this.limiter.take();
+      const { namespace, reason, body } = this.pending.shift() as (typeof this.pending)[number];
+      this.rest.request({ method: 'POST', path: events(namespace), body }).catch((error: unknown) => {
+        // Fenced: this replica is stepping down; the new leader reports from here on.
+        if (error instanceof FencedError)
+          this.log.debug({ err: error, reason }, 'event not recorded: fenced');
+        else this.log.warn({ err: error, reason }, 'could not record event');
+      });
+    }
+    this.draining = false;
   }
 }

@@ -1,6 +1,6 @@
 // Event deduplication: the same (object, reason, note) is sent once per window.
 import { pino } from 'pino';
-import { EventRecorder } from '../../../src/kube/events.js';
+import { EVENT_BURST, EventRecorder, MAX_PENDING_EVENTS } from '../../../src/kube/events.js';
 import type { KubeRest, RequestSpec } from '../../../src/kube/rest.js';
 
 function recorder(now: { t: number }) {
@@ -18,21 +18,36 @@ const regarding = {
   uid: 'u1',
 };
 
-it('sends a repeated event once per window, and again after it', () => {
+/** Lets the recorder's queue send what its limiter allows now. */
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+it('sends a repeated event once per window, and again after it', async () => {
   const now = { t: 1_000_000 };
   const { events, sent } = recorder(now);
   for (let i = 0; i < 100; i++) events.record(regarding, 'Warning', 'InvalidSpec', 'Validate', 'spec.x: bad');
+  await flush();
   expect(sent).toHaveLength(1);
   now.t += 61_000;
   events.record(regarding, 'Warning', 'InvalidSpec', 'Validate', 'spec.x: bad');
+  await flush();
   expect(sent).toHaveLength(2);
 });
 
-it('sends distinct notes and objects separately, as events.k8s.io/v1 Events', () => {
+it('sends Events last: a burst at once, the rest paced, at most MAX_PENDING_EVENTS waiting', async () => {
+  const { events, sent } = recorder({ t: 5 });
+  const total = MAX_PENDING_EVENTS + 200;
+  for (let i = 0; i < total; i++) events.record(regarding, 'Normal', 'Applied', 'Apply', `change ${i}`);
+  await flush();
+  expect(sent).toHaveLength(EVENT_BURST);
+  expect(events.dropped).toBe(200);
+});
+
+it('sends distinct notes and objects separately, as events.k8s.io/v1 Events', async () => {
   const { events, sent } = recorder({ t: 5 });
   events.record(regarding, 'Normal', 'Applied', 'Create', 'created a');
   events.record(regarding, 'Normal', 'Applied', 'Create', 'created b');
   events.record({ ...regarding, uid: 'u2', name: 'q' }, 'Normal', 'Applied', 'Create', 'created a');
+  await flush();
   expect(sent).toHaveLength(3);
   expect(sent[0]).toMatchObject({
     method: 'POST',
