@@ -18,9 +18,11 @@ import {
   renderProfiles,
 } from '../../src/compiler/index.js';
 import { parseOptions } from '../../src/config.js';
+import { isMarkedProtected, PROTECTED_LABEL, PROTECTED_VALUE } from '../../src/controller/baseline-scope.js';
 import { Reason } from '../../src/controller/conditions.js';
 import type { ProfileObject } from '../../src/controller/profile-reconciler.js';
 import { desiredStatus, ownedStatusFields } from '../../src/controller/profile-status.js';
+import { NamespaceLabels } from '../../src/kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf } from '../../src/kube/objects.js';
 import { namespaces, networkPolicies, networkPolicy, profileStatus, profiles } from '../../src/kube/paths.js';
 import { FIELD_MANAGER, type LivePolicy } from '../../src/kube/policy-store.js';
@@ -37,6 +39,7 @@ const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const rest = new KubeRest(kubeConfig);
+const labels = new NamespaceLabels(rest);
 let writes = 0;
 rest.onRequest((method) => {
   if (method !== 'GET') writes++;
@@ -136,6 +139,9 @@ async function ensureBaseline(ns: KubeObject): Promise<void> {
   await ensurePolicy(
     baselinePolicyFor(ns.metadata.name, { allowDNS: baselineSettings.allowDNS, settings: options.compiler }),
   );
+  // The protected marker the admission gate waits for: a write the operator must make too.
+  if (!isMarkedProtected(ns))
+    await limited(() => labels.set(ns.metadata.name, PROTECTED_LABEL, PROTECTED_VALUE));
 }
 
 const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
