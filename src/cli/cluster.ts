@@ -9,7 +9,8 @@ interface List {
   items?: unknown[];
 }
 
-const SOURCES = [
+/** The collections a world is read from (the dataplane tier reads them the same way). */
+export const WORLD_SOURCES = [
   { path: '/api/v1/namespaces', apiVersion: 'v1', kind: 'Namespace' },
   { path: '/api/v1/pods', apiVersion: 'v1', kind: 'Pod' },
   {
@@ -37,7 +38,7 @@ export async function readClusterWorld(defaultNamespace: string): Promise<WorldI
       documents.push({ file, value: { apiVersion, kind, ...(item as object) } });
   };
   try {
-    for (const s of SOURCES)
+    for (const s of WORLD_SOURCES)
       add(await rest.request<List>({ method: 'GET', path: s.path }), s.apiVersion, s.kind);
     try {
       add(await rest.request<List>({ method: 'GET', path: paths.profiles() }), API_VERSION, KIND);

@@ -13,6 +13,7 @@ import {
   ReachabilityAnalyzer,
   type World,
 } from '../../src/analysis/index.js';
+import { WORLD_SOURCES } from '../../src/cli/cluster.js';
 import type { SourceDocument } from '../../src/cli/load.js';
 import { worldInputOf } from '../../src/cli/world-input.js';
 import type { KubeRest } from '../../src/kube/rest.js';
@@ -23,20 +24,10 @@ import type { Observed } from './observe.js';
 const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 export const PROBES_FILE = join(RESULTS_DIR, 'dataplane-probes.jsonl');
 
-const SOURCES = [
-  { path: '/api/v1/namespaces', apiVersion: 'v1', kind: 'Namespace' },
-  { path: '/api/v1/pods', apiVersion: 'v1', kind: 'Pod' },
-  {
-    path: '/apis/networking.k8s.io/v1/networkpolicies',
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-  },
-] as const;
-
 /** Every namespace, pod and NetworkPolicy of the cluster, as the evaluator's world. */
 export async function readLiveWorld(rest: KubeRest): Promise<World> {
   const documents: SourceDocument[] = [];
-  for (const source of SOURCES) {
+  for (const source of WORLD_SOURCES) {
     const list = await rest.get<{ items?: object[] }>(source.path);
     for (const item of list.items ?? [])
       documents.push({
