@@ -5,7 +5,7 @@ export { MAX_POLICY_BYTES, MAX_PROFILE_BYTES } from './budget.js';
 export { canonicalJson, sortKeys } from './canonical.js';
 export { type Diagnostic, formatDiagnostic } from './diagnostics.js';
 export * from './labels.js';
-export { POLICY_NAME_SEPARATOR, policyName } from './names.js';
+export { policyName } from './names.js';
 export type * from './networkpolicy.js';
 export { type RenderOptions, type RenderResult, renderProfile, renderValidProfile } from './render.js';
 export { isProfileDocument, type ProfileSource, type RenderSetResult, renderProfiles } from './render-set.js';

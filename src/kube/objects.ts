@@ -42,17 +42,25 @@ export function splitKey(key: string): { namespace: string; name: string } {
     : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** The fields of `meta` named in `keys` that are set: what a slim cache keeps of an object's metadata. */
+export function pickMeta<K extends keyof ObjectMeta>(
+  meta: ObjectMeta,
+  keys: readonly K[],
+): Pick<ObjectMeta, 'name' | K> {
+  const picked: Partial<ObjectMeta> = { name: meta.name };
+  for (const key of keys) if (meta[key] !== undefined) picked[key] = meta[key] as never;
+  return picked as Pick<ObjectMeta, 'name' | K>;
+}
+
 /** What the operator reads of a Namespace: its name, labels and lifecycle (not its spec or status). */
 export function slimNamespace(ns: KubeObject): KubeObject {
-  const m = ns.metadata;
   return {
-    metadata: {
-      name: m.name,
-      ...(m.uid ? { uid: m.uid } : {}),
-      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    },
+    metadata: pickMeta(ns.metadata, [
+      'uid',
+      'resourceVersion',
+      'labels',
+      'creationTimestamp',
+      'deletionTimestamp',
+    ]),
   };
 }

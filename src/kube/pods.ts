@@ -1,6 +1,6 @@
 // Pods as the Audit analysis needs them, and nothing more: labels, IPs, declared container ports,
 // the controlling owner (to group replicas). A pod is mostly spec the operator never reads.
-import type { KubeObject } from './objects.js';
+import { type KubeObject, pickMeta } from './objects.js';
 
 export interface ContainerPortSpec {
   containerPort: number;
@@ -19,12 +19,7 @@ export function slimPod(pod: SlimPod): SlimPod {
   const ports = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
   return {
     metadata: {
-      name: m.name,
-      ...(m.namespace ? { namespace: m.namespace } : {}),
-      ...(m.uid ? { uid: m.uid } : {}),
-      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      ...pickMeta(m, ['namespace', 'uid', 'resourceVersion', 'labels', 'deletionTimestamp']),
       ...(controller
         ? {
             ownerReferences: [
