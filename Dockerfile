@@ -28,10 +28,8 @@ LABEL org.opencontainers.image.title="apptrust-operator" \
       org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production
-# A young generation of 2 MB semi-spaces instead of V8's default of up to 16 MB each: the operator
-# allocates in short bursts, and the default let RSS grow by ~135 MB at 1,000 profiles for garbage
-# (make bench-memory: growth over the empty operator 135 -> 29 MB, cold start no slower).
-ENV NODE_OPTIONS=--max-semi-space-size=2
+# No NODE_OPTIONS: the program applies its V8 settings itself (src/node-flags.ts), so the image,
+# `node dist/main.js` and the npm package run alike.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./

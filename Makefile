@@ -109,7 +109,7 @@ run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or
 	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"; \
 	  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig; \
 	fi; \
-	node dist-test/test/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
+	node dist-test/test/cluster/cli.js install-crds && exec node dist/main.js --leader-elect=false $(ARGS)
 
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/test/cluster/cli.js install-crds

@@ -1,10 +1,12 @@
 // Composition root: flags → kubeconfig → operator → HTTP endpoints → signals.
+// First: the V8 settings (a re-exec when they are missing) before anything else is loaded.
+import './apply-node-flags.js';
 import type { Server } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { helpText, parseOptions } from './config.js';
 import { metricsRoutes, probeRoutes, serve } from './controller/http.js';
 import { Operator } from './controller/operator.js';
+import { type KubeAccess, loadKubeAccess } from './kube/kube-access.js';
 import { VERSION } from './version.js';
 
 const args = process.argv.slice(2);
@@ -31,9 +33,9 @@ try {
 }
 
 const log = pino({ level: options.logLevel, base: { component: 'apptrust-operator' } });
-const kubeConfig = new KubeConfig();
+let kubeConfig: KubeAccess;
 try {
-  kubeConfig.loadFromDefault(); // in-cluster service account, else KUBECONFIG / ~/.kube/config
+  kubeConfig = await loadKubeAccess(); // KUBECONFIG, else ~/.kube/config, else the in-cluster service account
 } catch (error) {
   fail(`cannot load the kubeconfig: ${(error as Error).message}`);
 }
@@ -71,6 +73,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 log.info(
   {
     version: VERSION,
+    nodeFlags: process.execArgv,
     server: kubeConfig.getCurrentCluster()?.server,
     identity: operator.identity,
     metrics: options.metricsAddress === '0' ? 'off' : `${options.metricsAddress}/metrics`,

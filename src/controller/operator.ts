@@ -2,7 +2,6 @@
 // leader only). main.ts builds one from flags; integration tests run several in-process.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   MANAGED_BY_LABEL,
@@ -16,6 +15,7 @@ import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
+import type { KubeAccess } from '../kube/kube-access.js';
 import { LeaderElector } from '../kube/leader.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
@@ -70,7 +70,7 @@ export class Operator {
   writes = 0;
 
   constructor(
-    kubeConfig: KubeConfig,
+    kubeConfig: KubeAccess,
     private readonly options: OperatorOptions,
     private readonly log: Logger,
     private readonly hooks: OperatorHooks = {},

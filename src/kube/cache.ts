@@ -1,9 +1,9 @@
 // What the reconcilers read: a synced cache of one resource. One Informer over the whole cluster,
 // or, when the operator watches a list of namespaces, one Informer per namespace read as one cache
 // (so the operator needs Roles in those namespaces only, not cluster-wide list and watch).
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type IndexFunc, Informer, type InformerHandler } from './informer.js';
+import type { KubeAccess } from './kube-access.js';
 import { type KubeObject, splitKey } from './objects.js';
 import type { KubeRest } from './rest.js';
 
@@ -77,7 +77,7 @@ export class NamespacedInformers<T extends KubeObject> implements ObjectCache<T>
  */
 export function namespacedCache<T extends KubeObject>(
   rest: KubeRest,
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeAccess,
   pathIn: (namespace?: string) => string,
   namespaces: readonly string[],
   log: Logger,

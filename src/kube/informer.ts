@@ -4,11 +4,14 @@
 // A watch that ends quietly (the server's timeout, or client-node's inactivity timer on a quiet
 // cluster) resumes from the last resourceVersion: no LIST, no warning. Objects are slimmed before
 // they are stored (managedFields and last-applied copies are most of an object's bytes and never read).
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+// Lists are paged (client-go's reflector pages by 500 too): each page is parsed, slimmed and filed
+// before the next is asked for, so a cold start never holds a whole collection as text or as JSON.
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
+import type { KubeAccess } from './kube-access.js';
 import { type KubeList, type KubeObject, keyOf } from './objects.js';
 import type { KubeRest } from './rest.js';
+import { watchStream } from './watch-stream.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T, old?: T) => void;
@@ -21,7 +24,12 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   watchInactivityMs?: number;
   /** What to keep of each object (client-go's SetTransform); default `slim`. */
   transform?: (object: T) => T;
+  /** Objects per LIST page (default LIST_PAGE_SIZE). */
+  pageSize?: number;
 }
+
+/** client-go's reflector default: big enough that paging costs few round trips, small enough to hold. */
+export const LIST_PAGE_SIZE = 500;
 
 /** An index function: the index values an object is filed under (client-go's IndexFunc). */
 export type IndexFunc<T> = (object: T) => readonly string[];
@@ -43,7 +51,7 @@ export function slim<T extends KubeObject>(object: T): T {
 
 /**
  * Longer than the API server's bookmark interval (about a minute), so a healthy quiet watch is not
- * cut by client-node's inactivity timer; a dead connection is still noticed within this time.
+ * cut by the watch's inactivity timer; a dead connection is still noticed within this time.
  */
 const WATCH_INACTIVITY_MS = 90_000;
 
@@ -65,7 +73,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly rest: KubeRest,
-    private readonly kubeConfig: KubeConfig,
+    private readonly access: KubeAccess,
     private readonly options: InformerOptions<T>,
     private readonly log: Logger,
   ) {}
@@ -169,14 +177,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     if (this.stopped) return;
     try {
-      // resourceVersion=0, as client-go's reflector lists: served from the watch cache, so the
-      // watch that follows starts at a version the cache already has.
-      const list = await this.rest.get<KubeList<T>>(this.options.path, {
-        labelSelector: this.options.labelSelector,
-        resourceVersion: '0',
-      });
-      this.replace(list.items.map((item) => this.keep(item)));
-      this.resourceVersion = list.metadata.resourceVersion;
+      this.resourceVersion = await this.listInPages();
       if (!this.synced) {
         this.synced = true;
         for (const resolve of this.syncWaiters.splice(0)) resolve();
@@ -188,20 +189,45 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Replaces the store with a fresh list, emitting the differences (a relist after a gap). */
-  private replace(items: T[]): void {
-    const fresh = new Map(items.map((item) => [keyOf(item.metadata), item]));
-    for (const [key, old] of this.store)
-      if (!fresh.has(key)) {
-        this.deleteObject(key);
-        this.emit('delete', old);
-      }
-    for (const [key, item] of fresh) {
-      const old = this.store.get(key);
-      this.setObject(key, item);
-      if (!old) this.emit('add', item);
-      else if (old.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit('update', item, old);
-    }
+  /**
+   * Lists page by page into the store, emitting the differences as it goes; what the list did not
+   * return is deleted at the end (a relist after a gap). Returns the list's resourceVersion.
+   */
+  private async listInPages(): Promise<string> {
+    const seen = new Set<string>();
+    let next: string | undefined;
+    let version = '';
+    do {
+      // The first page with resourceVersion=0, as client-go's reflector lists: served from the
+      // watch cache, so the watch that follows starts at a version the cache already has. The
+      // continue token carries the version of the rest.
+      const page: KubeList<T> = await this.rest.get<KubeList<T>>(this.options.path, {
+        labelSelector: this.options.labelSelector,
+        limit: this.options.pageSize ?? LIST_PAGE_SIZE,
+        ...(next ? { continue: next } : { resourceVersion: '0' }),
+      });
+      for (const received of page.items) this.upsert(this.keep(received), seen);
+      page.items.length = 0; // this page's wire objects are garbage now, not after the next page
+      version = page.metadata.resourceVersion;
+      next = page.metadata.continue || undefined;
+    } while (next);
+    if (seen.size < this.store.size)
+      for (const [key, old] of this.store)
+        if (!seen.has(key)) {
+          this.deleteObject(key);
+          this.emit('delete', old);
+        }
+    return version;
+  }
+
+  private upsert(item: T, seen: Set<string>): void {
+    const key = keyOf(item.metadata);
+    seen.add(key);
+    const old = this.store.get(key);
+    if (old && old.metadata.resourceVersion === item.metadata.resourceVersion) return;
+    this.setObject(key, item);
+    if (!old) this.emit('add', item);
+    else this.emit('update', item, old);
   }
 
   private retryLater(error: unknown): void {
@@ -241,11 +267,8 @@ export class Informer<T extends KubeObject> {
       labelSelector: this.options.labelSelector,
       timeoutSeconds: 300 + Math.floor(Math.random() * 300),
     };
-    const watcher = new Watch(this.kubeConfig);
-    // Declared private in client-node's types, but a plain field its own code reads per watch.
-    (watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
-      this.options.watchInactivityMs ?? WATCH_INACTIVITY_MS;
-    this.abort = await watcher.watch(
+    this.abort = await watchStream(
+      this.access,
       this.options.path,
       query,
       (phase: string, object: T & { code?: number }) => {
@@ -274,6 +297,7 @@ export class Informer<T extends KubeObject> {
         // watch again from the last version after a backoff; only a 410 then costs a LIST.
         else this.resumeWatch(error);
       },
+      this.options.watchInactivityMs ?? WATCH_INACTIVITY_MS,
     );
   }
 

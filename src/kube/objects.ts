@@ -26,7 +26,8 @@ export interface KubeObject {
 }
 
 export interface KubeList<T> {
-  metadata: { resourceVersion: string };
+  /** `continue`: the token of the next page when the list was asked for with a limit. */
+  metadata: { resourceVersion: string; continue?: string };
   items: T[];
 }
 

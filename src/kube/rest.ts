@@ -1,11 +1,11 @@
-// A small JSON REST client over a KubeConfig (client-node does the auth and TLS). Objects travel
+// A small JSON REST client over a KubeAccess (a kubeconfig's server, TLS material and auth). Objects travel
 // in their wire shape in both directions: client-node's generated models rename NetworkPolicy
 // `from` with a leading underscore, which silently turns an ingress rule into "allow from everywhere".
 
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { FencedError, KubeApiError } from './errors.js';
+import type { KubeAccess } from './kube-access.js';
 import { TokenBucket } from './rate-limit.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -34,15 +34,24 @@ export type RequestObserver = (method: string, path: string, status: number) => 
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 
+/**
+ * Requests on the wire at once: the agent's socket count. More would wait inside the agent with
+ * their bodies already serialized; here they wait as intents, and a cold start of thousands of
+ * writes holds at most this many bodies (and responses) at a time.
+ */
+export const MAX_IN_FLIGHT = 32;
+
 export class KubeRest {
   private readonly server: URL;
   private readonly observers: RequestObserver[] = [];
   private agent: HttpAgent | undefined;
   private readonly limiter: TokenBucket;
   private fence: WriteFence = () => undefined;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly kubeConfig: KubeAccess,
     options: RestOptions = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -83,7 +92,7 @@ export class KubeRest {
         servername: opts.servername,
         ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
       };
-      const keepAlive = { keepAlive: true, maxSockets: 32 };
+      const keepAlive = { keepAlive: true, maxSockets: MAX_IN_FLIGHT };
       this.agent =
         this.server.protocol === 'http:'
           ? new HttpAgent(keepAlive)
@@ -100,6 +109,17 @@ export class KubeRest {
 
   async request<T>(spec: RequestSpec): Promise<T> {
     await this.limiter.take();
+    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    try {
+      return await this.send<T>(spec);
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async send<T>(spec: RequestSpec): Promise<T> {
     const url = new URL(spec.path, this.server);
     for (const [k, v] of Object.entries(spec.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));

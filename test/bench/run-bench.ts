@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeRest } from '../../src/kube/rest.js';
+import { OPERATOR_NODE_FLAGS } from '../../src/node-flags.js';
 import { startControlPlane, stopControlPlane } from '../cluster/controlplane.js';
 import { installProjectCrds } from '../cluster/crds.js';
 import { REPO_ROOT } from '../cluster/repo.js';
@@ -25,7 +26,7 @@ import { measureMemoryFloor } from './memory-floor.js';
 import { loadAverage } from './proc-stats.js';
 import { markdownTable, memoryRows, memoryTable, type Pair, rows } from './report.js';
 import {
-  IMAGE_NODE_FLAGS,
+  OPERATOR_NODE_FLAGS_GIVEN,
   type SideName,
   type SideProcess,
   type StartOptions,
@@ -179,7 +180,7 @@ async function main() {
       resyncAfterRestart: RESYNC,
       samples,
       operatorArgs: env.BENCH_OPERATOR_ARGS ?? '',
-      operatorNodeFlags: env.BENCH_OPERATOR_NODE_FLAGS ?? IMAGE_NODE_FLAGS,
+      operatorNodeFlags: OPERATOR_NODE_FLAGS_GIVEN || `(the program's own: ${OPERATOR_NODE_FLAGS.join(' ')})`,
       table,
       memory: { ...memorySummary, raw: memory },
       runs: pairs,

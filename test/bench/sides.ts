@@ -114,14 +114,17 @@ function fetchText(port: number): Promise<string | undefined> {
   });
 }
 
-/** The node flags the image runs the operator with (Dockerfile NODE_OPTIONS; a unit test compares). */
-export const IMAGE_NODE_FLAGS = '--max-semi-space-size=2';
+/**
+ * Node flags for the operator process: none by default, as a user starts it (`node dist/main.js`
+ * applies its own V8 settings, src/node-flags.ts); BENCH_OPERATOR_NODE_FLAGS to try others.
+ */
+export const OPERATOR_NODE_FLAGS_GIVEN = process.env.BENCH_OPERATOR_NODE_FLAGS ?? '';
 
 export async function startOperator(options: StartOptions): Promise<SideProcess> {
   const port = await freePort();
   const log = openSync(options.logFile, 'a');
   const args = [
-    ...(process.env.BENCH_OPERATOR_NODE_FLAGS ?? IMAGE_NODE_FLAGS).split(' ').filter(Boolean),
+    ...OPERATOR_NODE_FLAGS_GIVEN.split(' ').filter(Boolean),
     ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'dist', 'main.js'),
     '--leader-elect=false',

@@ -85,6 +85,8 @@ it('starts with a line naming version, settings and endpoints; 127.0.0.1 address
       metrics: `127.0.0.1:${metrics}/metrics`,
       probes: `127.0.0.1:${probes}/healthz,/readyz`,
       settings: expect.objectContaining({ leaderElect: false, concurrency: 16 }),
+      // Started without node flags, it replaced itself with a process that has its V8 settings.
+      nodeFlags: expect.arrayContaining(['--max-semi-space-size=2']),
     });
     expect((await fetch(`http://127.0.0.1:${probes}/healthz`)).status).toBe(200);
     const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
@@ -92,5 +94,36 @@ it('starts with a line naming version, settings and endpoints; 127.0.0.1 address
     expect(text).toContain('process_resident_memory_bytes');
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+it('keeps V8 settings its starter gave (NODE_OPTIONS or the command line) instead of its own', async () => {
+  for (const [nodeArgs, env] of [
+    [[], { NODE_OPTIONS: '--max-semi-space-size=8' }],
+    [['--max-semi-space-size=4'], {}],
+  ] as const) {
+    const child = spawn(
+      process.execPath,
+      [
+        ...nodeArgs,
+        MAIN,
+        '--metrics-bind-address=0',
+        '--health-probe-bind-address=0',
+        '--leader-elect=false',
+      ],
+      { env: { ...process.env, ...env, KUBECONFIG: kubeconfig() } },
+    );
+    try {
+      const first = await new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
+        });
+      });
+      expect((JSON.parse(first) as { nodeFlags: string[] }).nodeFlags).toEqual(nodeArgs);
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
 });

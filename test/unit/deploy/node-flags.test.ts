@@ -1,13 +1,27 @@
-// The benchmark must measure the operator as the image runs it: the same V8 flags.
+// One definition of the operator's V8 settings (src/node-flags.ts), applied by the program itself:
+// nothing that starts it (the image, make run, the benchmark) may set other ones.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGE_NODE_FLAGS } from '../../bench/sides.js';
+import { missingFlags, OPERATOR_NODE_FLAGS } from '../../../src/node-flags.js';
+import { OPERATOR_NODE_FLAGS_GIVEN } from '../../bench/sides.js';
 import { REPO_ROOT } from '../../cluster/repo.js';
 
-it('the image and the benchmark run the operator with the same node flags', () => {
+it('the image, make run and the benchmark leave the V8 settings to the program', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-  expect(dockerfile).toContain(`ENV NODE_OPTIONS=${IMAGE_NODE_FLAGS}\n`);
-  expect(readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8')).toContain(
-    `NODE_OPTIONS=${IMAGE_NODE_FLAGS} exec node dist/main.js`,
-  );
+  expect(dockerfile).not.toMatch(/^ENV .*(NODE_OPTIONS|semi-space|old-space)/m);
+  expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/main.js"]');
+  const makefile = readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8');
+  expect(makefile).toContain('exec node dist/main.js');
+  expect(makefile).not.toMatch(/NODE_OPTIONS=\S*semi-space/);
+  if (!process.env.BENCH_OPERATOR_NODE_FLAGS) expect(OPERATOR_NODE_FLAGS_GIVEN).toBe('');
+});
+
+it.each([
+  [[], '', [...OPERATOR_NODE_FLAGS]],
+  [['--max-semi-space-size=2'], '', []],
+  [[], '--max-semi-space-size=8', []],
+  [[], '--max_semi_space_size=8 --enable-source-maps', []],
+  [['--max-old-space-size=512'], '', [...OPERATOR_NODE_FLAGS]],
+])('missing flags: argv %j, NODE_OPTIONS %j → %j', (argv, nodeOptions, missing) => {
+  expect(missingFlags(argv, nodeOptions)).toEqual(missing);
 });
