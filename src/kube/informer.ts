@@ -4,8 +4,9 @@
 // A watch that ends quietly (the server's timeout, or client-node's inactivity timer on a quiet
 // cluster) resumes from the last resourceVersion: no LIST, no warning. Objects are slimmed before
 // they are stored (managedFields and last-applied copies are most of an object's bytes and never read).
-// Lists are paged (client-go's reflector pages by 500 too): each page is parsed, slimmed and filed
-// before the next is asked for, so a cold start never holds a whole collection as text or as JSON.
+// A list arrives as a stream (the watch's initial events) or, where the API server has no streaming
+// lists, in pages of 500 (client-go's reflector's size): either way each object or page is parsed,
+// slimmed and filed before the next, so a cold start never holds a whole collection as text or JSON.
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
 import type { KubeAccess } from './kube-access.js';
@@ -24,8 +25,10 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   watchInactivityMs?: number;
   /** What to keep of each object (client-go's SetTransform); default `slim`. */
   transform?: (object: T) => T;
-  /** Objects per LIST page (default LIST_PAGE_SIZE). */
+  /** Objects per LIST page (default LIST_PAGE_SIZE), where lists are paged. */
   pageSize?: number;
+  /** false: list in pages, never as a stream (tests of the fallback). Default: stream where served. */
+  streamingList?: boolean;
 }
 
 /** client-go's reflector default: big enough that paging costs few round trips, small enough to hold. */
@@ -55,6 +58,11 @@ export function slim<T extends KubeObject>(object: T): T {
  */
 const WATCH_INACTIVITY_MS = 90_000;
 
+/** The bookmark annotation that ends a streaming list's initial events. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+/** How an API server without streaming lists refuses sendInitialEvents (Bad Request / Invalid). */
+const REFUSED = new Set([400, 422]);
+
 const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError';
 
 export class Informer<T extends KubeObject> {
@@ -70,13 +78,16 @@ export class Informer<T extends KubeObject> {
   private synced = false;
   private syncWaiters: Array<() => void> = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  private streamingList: boolean;
 
   constructor(
     private readonly rest: KubeRest,
     private readonly access: KubeAccess,
     private readonly options: InformerOptions<T>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.streamingList = options.streamingList ?? true;
+  }
 
   on(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
@@ -174,49 +185,63 @@ export class Informer<T extends KubeObject> {
     for (const handler of this.handlers) handler(event, object, old);
   }
 
+  /**
+   * A fresh view of the collection: a streaming list (a watch that first sends every object as
+   * ADDED, then a bookmark marking the end of the initial events: KEP-3157 "WatchList", served from
+   * the API server's watch cache, one object at a time on the same connection the watch goes on
+   * with), or, where the API server does not offer it, a LIST in pages and a watch after it.
+   */
   private async relist(): Promise<void> {
     if (this.stopped) return;
     try {
-      this.resourceVersion = await this.listInPages();
-      if (!this.synced) {
-        this.synced = true;
-        for (const resolve of this.syncWaiters.splice(0)) resolve();
-      } else for (const handler of this.relistHandlers) handler();
-      this.backoff.reset();
+      if (this.streamingList) {
+        await this.watch(new Set());
+        return;
+      }
+      const seen = new Set<string>();
+      const version = await this.listInPages(seen);
+      this.listed(seen, version);
       await this.watch();
     } catch (error) {
       this.retryLater(error);
     }
   }
 
-  /**
-   * Lists page by page into the store, emitting the differences as it goes; what the list did not
-   * return is deleted at the end (a relist after a gap). Returns the list's resourceVersion.
-   */
-  private async listInPages(): Promise<string> {
-    const seen = new Set<string>();
-    let next: string | undefined;
-    let version = '';
-    do {
-      // The first page with resourceVersion=0, as client-go's reflector lists: served from the
-      // watch cache, so the watch that follows starts at a version the cache already has. The
-      // continue token carries the version of the rest.
-      const page: KubeList<T> = await this.rest.get<KubeList<T>>(this.options.path, {
-        labelSelector: this.options.labelSelector,
-        limit: this.options.pageSize ?? LIST_PAGE_SIZE,
-        ...(next ? { continue: next } : { resourceVersion: '0' }),
-      });
-      for (const received of page.items) this.upsert(this.keep(received), seen);
-      page.items.length = 0; // this page's wire objects are garbage now, not after the next page
-      version = page.metadata.resourceVersion;
-      next = page.metadata.continue || undefined;
-    } while (next);
+  /** The whole collection has been seen: what was not is gone; the first time, the cache is synced. */
+  private listed(seen: ReadonlySet<string>, version: string): void {
     if (seen.size < this.store.size)
       for (const [key, old] of this.store)
         if (!seen.has(key)) {
           this.deleteObject(key);
           this.emit('delete', old);
         }
+    this.resourceVersion = version;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    } else for (const handler of this.relistHandlers) handler();
+    this.backoff.reset();
+  }
+
+  /**
+   * Lists page by page into the store, emitting the differences as it goes. Without a
+   * resourceVersion: the watch cache answers resourceVersion=0 with the whole collection whatever
+   * the limit, so only a consistent read pages. Returns the list's resourceVersion.
+   */
+  private async listInPages(seen: Set<string>): Promise<string> {
+    let next: string | undefined;
+    let version = '';
+    do {
+      const page: KubeList<T> = await this.rest.get<KubeList<T>>(this.options.path, {
+        labelSelector: this.options.labelSelector,
+        limit: this.options.pageSize ?? LIST_PAGE_SIZE,
+        continue: next,
+      });
+      for (const received of page.items) this.upsert(this.keep(received), seen);
+      page.items.length = 0; // this page's wire objects are garbage now, not after the next page
+      version = page.metadata.resourceVersion;
+      next = page.metadata.continue || undefined;
+    } while (next);
     return version;
   }
 
@@ -255,14 +280,21 @@ export class Informer<T extends KubeObject> {
     this.retryTimer = setTimeout(again, delay);
   }
 
-  private async watch(): Promise<void> {
+  /**
+   * Watches from the last version; with `initial` (the keys seen so far), a streaming list first:
+   * the objects arrive as ADDED events until the bookmark that ends them.
+   */
+  private async watch(initial?: Set<string>): Promise<void> {
     if (this.stopped) return;
     let gone = false;
+    let unsupported = false;
     let failed: unknown;
+    let listing = initial;
     const started = performance.now();
     const query = {
-      watch: true,
-      resourceVersion: this.resourceVersion,
+      ...(listing
+        ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' }
+        : { resourceVersion: this.resourceVersion }),
       allowWatchBookmarks: true,
       labelSelector: this.options.labelSelector,
       timeoutSeconds: 300 + Math.floor(Math.random() * 300),
@@ -274,31 +306,57 @@ export class Informer<T extends KubeObject> {
       (phase: string, object: T & { code?: number }) => {
         if (phase === 'ERROR') {
           gone = object.code === 410;
+          unsupported = listing !== undefined && REFUSED.has(object.code ?? 0);
           if (!gone) failed = new Error(`watch error event: ${JSON.stringify(object).slice(0, 300)}`);
           return;
         }
-        this.apply(phase, object);
+        if (!listing) return this.apply(phase, object);
+        if (phase === 'BOOKMARK' && object.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') {
+          this.listed(listing, object.metadata.resourceVersion as string);
+          listing = undefined;
+        } else if (phase === 'ADDED') this.upsert(this.keep(object), listing);
+        else if (phase !== 'BOOKMARK') this.apply(phase, object);
       },
       (error: unknown) => {
         if (this.stopped) return;
-        const status = (error as { statusCode?: number } | null)?.statusCode;
-        // Our version is compacted away: list anew.
-        if (gone || status === 410) void this.relist();
-        else if (failed) this.retryLater(failed);
-        // A watch that ends as soon as it starts would otherwise spin (client-go backs off too).
-        else if (!error && performance.now() - started < 1000)
-          this.resumeWatch(new Error('watch ended at once'));
-        // Closed by the server's timeout, or quiet for longer than the inactivity timer: a normal
-        // end. Resume from the last version (client-node's ListWatch does the same since #3020).
-        else if (!error || isTimeout(error)) this.resumeWatch();
-        // The API server answered with an error: list again after a backoff.
-        else if (status !== undefined) this.retryLater(error);
-        // The connection failed or broke (an API server restart): like client-go's reflector,
-        // watch again from the last version after a backoff; only a 410 then costs a LIST.
-        else this.resumeWatch(error);
+        if (listing) this.streamingListEnded(error, { gone, unsupported, failed });
+        else this.watchEnded(error, { gone, failed, started });
       },
       this.options.watchInactivityMs ?? WATCH_INACTIVITY_MS,
     );
+  }
+
+  /** A streaming list that ended before its last initial event. */
+  private streamingListEnded(
+    error: unknown,
+    end: { gone: boolean; unsupported: boolean; failed: unknown },
+  ): void {
+    const status = (error as { statusCode?: number } | null)?.statusCode;
+    // An API server without streaming lists refuses the parameter: page through LISTs instead.
+    if (end.unsupported || REFUSED.has(status ?? 0)) {
+      this.log.info({ path: this.options.path }, 'streaming list refused: listing in pages');
+      this.streamingList = false;
+      void this.relist();
+    } else if (end.gone || status === 410) void this.relist();
+    else this.retryLater(end.failed ?? error ?? new Error('streaming list ended before its last object'));
+  }
+
+  private watchEnded(error: unknown, end: { gone: boolean; failed: unknown; started: number }): void {
+    const status = (error as { statusCode?: number } | null)?.statusCode;
+    // Our version is compacted away: list anew.
+    if (end.gone || status === 410) void this.relist();
+    else if (end.failed) this.retryLater(end.failed);
+    // A watch that ends as soon as it starts would otherwise spin (client-go backs off too).
+    else if (!error && performance.now() - end.started < 1000)
+      this.resumeWatch(new Error('watch ended at once'));
+    // Closed by the server's timeout, or quiet for longer than the inactivity timer: a normal
+    // end. Resume from the last version (client-node's ListWatch does the same since #3020).
+    else if (!error || isTimeout(error)) this.resumeWatch();
+    // The API server answered with an error: list again after a backoff.
+    else if (status !== undefined) this.retryLater(error);
+    // The connection failed or broke (an API server restart): like client-go's reflector,
+    // watch again from the last version after a backoff; only a 410 then costs a LIST.
+    else this.resumeWatch(error);
   }
 
   private apply(phase: string, received: T): void {
