@@ -85,7 +85,19 @@ const names = (policies: ReadonlyArray<{ metadata: { name: string } }>) =>
   policies.map((p) => p.metadata.name).join(', ');
 
 export class ProfileReconciler {
+  /** A rendered policy's canonical JSON, computed once per render (the plan and the write memo both need it). */
+  private readonly canonical = new WeakMap<NetworkPolicy, string>();
+
   constructor(private readonly deps: ProfileReconcilerDeps) {}
+
+  private json(desired: NetworkPolicy): string {
+    let text = this.canonical.get(desired);
+    if (text === undefined) {
+      text = canonicalJson(desired);
+      this.canonical.set(desired, text);
+    }
+    return text;
+  }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<Outcome> {
     const profile = this.deps.profileCache.get(key);
@@ -113,7 +125,7 @@ export class ProfileReconciler {
         this.deps.policyWrites.isPending(
           keyOf(desired.metadata),
           live?.metadata.resourceVersion,
-          canonicalJson(desired),
+          this.json(desired),
         ),
     });
     if (rendered.mode === 'Audit') return this.audit(profile, plan, owned, ctx);
@@ -305,7 +317,7 @@ export class ProfileReconciler {
       this.deps.policyWrites.remember(
         key,
         undefined,
-        canonicalJson(desired),
+        this.json(desired),
         written?.metadata?.resourceVersion,
       );
       return 'ok';
@@ -337,7 +349,7 @@ export class ProfileReconciler {
       this.deps.policyWrites.remember(
         key,
         live.metadata.resourceVersion,
-        canonicalJson(desired),
+        this.json(desired),
         written?.metadata?.resourceVersion,
       );
       return 'ok';

@@ -1,7 +1,7 @@
 // Server-side request counts: kube-apiserver's apiserver_request_total, summed by verb and
 // resource. Counted at the server, so both sides are measured the same way whatever their client
 // counts; the controller manager's own requests show in both alike.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../../src/kube/kube-access.js';
 import { getText } from './kube-stream.js';
 
 /** "VERB resource[/subresource]" → requests. */
@@ -31,7 +31,7 @@ export function parseRequestCounts(text: string): RequestCounts {
   return counts;
 }
 
-export async function requestCounts(kubeConfig: KubeConfig): Promise<RequestCounts> {
+export async function requestCounts(kubeConfig: KubeAccess): Promise<RequestCounts> {
   const { status, text } = await getText(kubeConfig, '/metrics');
   if (status !== 200) throw new Error(`kube-apiserver /metrics answered ${status}`);
   return parseRequestCounts(text);

@@ -1,8 +1,9 @@
 // What the harness sees of either side: a watch on profiles (Ready at their generation) and on
 // managed policies (baselines in place). Every "done" the benchmark times is the moment an event
 // arrives here, so both sides are observed by the same code over the same kind of stream.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../../src/compiler/index.js';
+import type { KubeAccess } from '../../src/kube/kube-access.js';
 import type { KubeList } from '../../src/kube/objects.js';
 import { networkPolicies, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
@@ -24,7 +25,7 @@ export class Convergence {
 
   private constructor() {}
 
-  static async start(rest: KubeRest, kubeConfig: KubeConfig): Promise<Convergence> {
+  static async start(rest: KubeRest, kubeConfig: KubeAccess): Promise<Convergence> {
     const c = new Convergence();
     const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
     const [profileList, policyList] = await Promise.all([

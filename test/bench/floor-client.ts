@@ -5,8 +5,10 @@
 // BENCH_FLOOR_CONCURRENCY requests in flight. Then it watches profiles and namespaces and writes
 // what a change needs (the changed policy, the status; a new namespace's baseline), so the
 // steady-state latencies have a floor too. Runs as its own process; prints JSON lines on stdout.
+// With BENCH_FLOOR_PRERENDERED=1 it is the writes-only floor: it lists and renders, says
+// "prepared", and writes when the harness says go (a line on stdin): no process start, list or
+// render inside its cold start.
 import { isDeepStrictEqual } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../../src/api/v1alpha1/index.js';
 import {
   baselinePolicyFor,
@@ -22,6 +24,7 @@ import { isMarkedProtected, PROTECTED_LABEL, PROTECTED_VALUE } from '../../src/c
 import { Reason } from '../../src/controller/conditions.js';
 import type { ProfileObject } from '../../src/controller/profile-reconciler.js';
 import { desiredStatus, ownedStatusFields } from '../../src/controller/profile-status.js';
+import { loadKubeAccess } from '../../src/kube/kube-access.js';
 import { NamespaceLabels } from '../../src/kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf } from '../../src/kube/objects.js';
 import { namespaces, networkPolicies, networkPolicy, profileStatus, profiles } from '../../src/kube/paths.js';
@@ -31,13 +34,15 @@ import { wantsBaseline } from './baseline-scope.js';
 import { watch } from './kube-stream.js';
 
 const concurrency = Number(process.env.BENCH_FLOOR_CONCURRENCY ?? 32);
+/** Lists and renders first, then waits for a line on stdin before writing (the writes-only floor). */
+const prerendered = process.env.BENCH_FLOOR_PRERENDERED === '1';
 const options = parseOptions([], {});
 const baselineSettings = { allowDNS: options.baselineAllowDNS, ...options };
 const managedSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+// The same kubeconfig loader as the operator (no client-node import): both sides pay one runtime.
+const kubeConfig = await loadKubeAccess();
 const rest = new KubeRest(kubeConfig);
 const labels = new NamespaceLabels(rest);
 let writes = 0;
@@ -156,6 +161,11 @@ const rendered = renderProfiles(
   profileList.items.map((value) => ({ value, source: keyOf(value.metadata) })),
   { settings: options.compiler },
 );
+if (prerendered) {
+  // The writes-only floor: everything listed and rendered; the clock starts at the harness's "go".
+  say({ event: 'prepared', uptimeMs: Math.round(performance.now()) });
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+}
 await Promise.all([
   ...namespaceList.items.map(ensureBaseline),
   ...profileList.items.map((p, i) => ensureProfile(p, rendered.results[i] as RenderResult)),

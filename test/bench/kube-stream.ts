@@ -2,7 +2,7 @@
 // parsed line by line. The harness observes both sides through these, so its own observation
 // costs the same whichever side is being measured.
 import { request } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../../src/kube/kube-access.js';
 
 export type WatchHandler = (type: string, object: WatchedObject) => void;
 
@@ -21,7 +21,7 @@ export interface WatchedObject {
   code?: number;
 }
 
-async function httpsOptions(kubeConfig: KubeConfig) {
+async function httpsOptions(kubeConfig: KubeAccess) {
   const opts: { headers: Record<string, string>; ca?: unknown; cert?: unknown; key?: unknown } = {
     headers: {},
   };
@@ -29,7 +29,7 @@ async function httpsOptions(kubeConfig: KubeConfig) {
   return opts;
 }
 
-function url(kubeConfig: KubeConfig, path: string, query: Record<string, string> = {}): URL {
+function url(kubeConfig: KubeAccess, path: string, query: Record<string, string> = {}): URL {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
   const u = new URL(path, server);
@@ -39,7 +39,7 @@ function url(kubeConfig: KubeConfig, path: string, query: Record<string, string>
 
 /** GET `path` as text; resolves with the status code and body (status 0 when unreachable). */
 export async function getText(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeAccess,
   path: string,
   timeoutMs = 10_000,
 ): Promise<{ status: number; text: string }> {
@@ -70,7 +70,7 @@ function deliver(path: string, line: string, version: string, onEvent: WatchHand
  * version when the server ends the stream. Returns a function that stops the watch.
  */
 export function watch(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeAccess,
   path: string,
   query: Record<string, string>,
   resourceVersion: string,

@@ -2,8 +2,9 @@
 // and CPU; profile change → Ready and new namespace → baseline latencies with everything present;
 // CPU, requests and RSS over a quiet period; then a restart (plus one full resync for the
 // operator) with nothing to do, and the writes it made.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { parseOptions } from '../../src/config.js';
+import type { KubeAccess } from '../../src/kube/kube-access.js';
 import type { KubeList, KubeObject } from '../../src/kube/objects.js';
 import { namespaces, profile } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
@@ -36,7 +37,7 @@ export interface SideRun {
 
 export interface MeasureContext {
   rest: KubeRest;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   scale: Scale;
   start: (extra: Partial<StartOptions>) => Promise<SideProcess>;
   samples: { profileChanges: number; namespaces: number };
@@ -193,6 +194,30 @@ export async function measureSide(side: SideName, ctx: MeasureContext): Promise<
       peakRssMb,
       ...restarted,
     };
+  } finally {
+    convergence.stop();
+  }
+}
+
+/**
+ * The writes-only floor's cold start: the floor process has listed and rendered already; the clock
+ * runs from its "go" to every profile Ready and every baseline present.
+ */
+export async function measureWritesOnlyColdStart(ctx: MeasureContext): Promise<number> {
+  const convergence = await Convergence.start(ctx.rest, ctx.kubeConfig);
+  try {
+    const baselines = await expectedBaselines(ctx.rest);
+    const proc = await ctx.start({ prerendered: true });
+    await proc.prepared?.();
+    const started = performance.now();
+    proc.go?.();
+    const readyAt = await convergence.allReady(
+      ctx.scale.profiles,
+      baselines,
+      120_000 + ctx.scale.profiles * 60,
+    );
+    await proc.stop();
+    return readyAt - started;
   } finally {
     convergence.stop();
   }

@@ -1,4 +1,4 @@
-// RSS of what the operator cannot go below (Node 24 with @kubernetes/client-node imported) and of
+// RSS of the runtime floors (Node 24 with @kubernetes/client-node imported; Node alone) and of
 // the operator with nothing to manage, measured in the same run, alternately, before the
 // benchmark's objects exist.
 import { rssBytes } from './proc-stats.js';
@@ -9,17 +9,23 @@ const MB = 1024 * 1024;
 
 export interface MemoryFloor {
   runtimeFloorMb: number[];
+  /** Node alone, nothing imported. */
+  nodeAloneMb: number[];
   emptyOperatorMb: number[];
 }
 
 export async function measureMemoryFloor(
   rounds: number,
   settleMs: number,
-  startRuntimeFloor: () => Promise<SideProcess>,
+  startRuntimeFloor: (nodeAlone?: boolean) => Promise<SideProcess>,
   startEmptyOperator: () => Promise<SideProcess>,
 ): Promise<MemoryFloor> {
-  const result: MemoryFloor = { runtimeFloorMb: [], emptyOperatorMb: [] };
+  const result: MemoryFloor = { runtimeFloorMb: [], nodeAloneMb: [], emptyOperatorMb: [] };
   for (let i = 0; i < rounds; i++) {
+    const node = await startRuntimeFloor(true);
+    await sleep(settleMs);
+    result.nodeAloneMb.push(rssBytes(node.pid) / MB);
+    await node.stop();
     const runtime = await startRuntimeFloor();
     await sleep(settleMs);
     result.runtimeFloorMb.push(rssBytes(runtime.pid) / MB);

@@ -16,6 +16,8 @@ export interface Row {
 export interface Pair {
   floor: SideRun;
   operator: SideRun;
+  /** The writes-only floor's cold start (listed and rendered before its clock starts). */
+  writesOnlyColdMs?: number;
 }
 
 const METRICS: Array<{ metric: string; unit: string; pick: (r: SideRun) => number; ratio?: boolean }> = [
@@ -45,18 +47,38 @@ const METRICS: Array<{ metric: string; unit: string; pick: (r: SideRun) => numbe
   { metric: 'peak RSS', unit: 'MB', pick: (r) => r.peakRssMb },
 ];
 
-export function rows(pairs: readonly Pair[]): Row[] {
-  return METRICS.map(({ metric, unit, pick, ratio }) => {
-    const floor = pairs.map((p) => pick(p.floor));
-    const operator = pairs.map((p) => pick(p.operator));
-    return {
-      metric,
-      unit,
+/** Cold start against the second floor: a client that only writes (no start, list or render). */
+function writesOnlyRow(pairs: readonly Pair[]): Row[] {
+  const measured = pairs.filter((p) => p.writesOnlyColdMs !== undefined);
+  if (measured.length === 0) return [];
+  const floor = measured.map((p) => (p.writesOnlyColdMs as number) / 1000);
+  const operator = measured.map((p) => p.operator.coldStartMs / 1000);
+  return [
+    {
+      metric: 'cold start, against the writes-only floor',
+      unit: 's',
       floor: spread(floor),
       operator: spread(operator),
-      ...(ratio === false ? {} : { ratio: spread(ratios(floor, operator)) }),
-    };
-  });
+      ratio: spread(ratios(floor, operator)),
+    },
+  ];
+}
+
+export function rows(pairs: readonly Pair[]): Row[] {
+  return [
+    ...METRICS.map(({ metric, unit, pick, ratio }) => {
+      const floor = pairs.map((p) => pick(p.floor));
+      const operator = pairs.map((p) => pick(p.operator));
+      return {
+        metric,
+        unit,
+        floor: spread(floor),
+        operator: spread(operator),
+        ...(ratio === false ? {} : { ratio: spread(ratios(floor, operator)) }),
+      };
+    }),
+    ...writesOnlyRow(pairs),
+  ];
 }
 
 export function memoryRows(memory: MemoryFloor, pairs: readonly Pair[]) {
@@ -65,6 +87,10 @@ export function memoryRows(memory: MemoryFloor, pairs: readonly Pair[]) {
   const settled = pairs.map((p) => p.operator.rssSettledMb);
   return {
     runtimeFloorMb: spread(memory.runtimeFloorMb),
+    nodeAloneMb: spread(memory.nodeAloneMb ?? []),
+    emptyAboveNodeAloneMb: spread(
+      memory.emptyOperatorMb.map((m) => m - spread(memory.nodeAloneMb ?? []).median),
+    ),
     emptyOperatorMb: spread(memory.emptyOperatorMb),
     emptyAboveRuntimeMb: spread(memory.emptyOperatorMb.map((m) => m - runtime)),
     operatorSettledMb: spread(settled),
@@ -99,6 +125,8 @@ export function memoryTable(memory: ReturnType<typeof memoryRows>, profiles: num
     `| runtime floor: Node + @kubernetes/client-node imported | ${cell(memory.runtimeFloorMb)} |`,
     `| operator, no objects | ${cell(memory.emptyOperatorMb)} |`,
     `| operator, no objects, above the runtime floor | ${cell(memory.emptyAboveRuntimeMb)} |`,
+    `| Node alone (nothing imported) | ${cell(memory.nodeAloneMb)} |`,
+    `| operator, no objects, above Node alone | ${cell(memory.emptyAboveNodeAloneMb)} |`,
     `| operator at ${profiles.toLocaleString('en')} profiles, after the quiet period | ${cell(memory.operatorSettledMb)} |`,
     `| growth over the empty operator | ${cell(memory.growthOverEmptyMb)} |`,
   ].join('\n');

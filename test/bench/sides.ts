@@ -18,6 +18,9 @@ export interface SideProcess {
   readonly pid: number;
   /** Resolves once the side has nothing left to do (the floor: written all; the operator: queues drained). */
   idle(): Promise<void>;
+  /** The writes-only floor: resolves once listed and rendered; `go` starts its writes. */
+  prepared?: () => Promise<void>;
+  go?: () => void;
   /** Profile reconciles the operator has finished (the floor: undefined). */
   profileReconciles(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -29,6 +32,8 @@ export interface StartOptions {
   /** Extra operator flags (e.g. --resync-period=5), or the floor's concurrency. */
   operatorArgs?: string[];
   floorConcurrency?: number;
+  /** The writes-only floor: list and render before the clock starts (see floor-client.ts). */
+  prerendered?: boolean;
   /** Node flags for the operator process (the memory benchmark's probe). */
   nodeArgs?: string[];
   env?: Record<string, string>;
@@ -71,17 +76,22 @@ export function startFloor(options: StartOptions): SideProcess {
       ...process.env,
       KUBECONFIG: options.kubeconfig,
       BENCH_FLOOR_CONCURRENCY: String(options.floorConcurrency ?? 32),
+      BENCH_FLOOR_PRERENDERED: options.prerendered ? '1' : '0',
     },
-    stdio: ['ignore', 'pipe', log],
+    stdio: [options.prerendered ? 'pipe' : 'ignore', 'pipe', log],
   });
   failOnEarlyExit(child, 'floor', options.logFile);
-  const synced = new Promise<void>((resolve) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.includes('"synced"')) resolve();
+  const said = (event: string) =>
+    new Promise<void>((resolve) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        if (line.includes(`"${event}"`)) resolve();
+      });
     });
-  });
+  const [prepared, synced] = [said('prepared'), said('synced')];
   return {
     pid: child.pid as number,
+    prepared: () => prepared,
+    go: () => child.stdin?.write('go\n'),
     idle: () => synced,
     profileReconciles: async () => undefined,
     stop: () => stopChild(child),
@@ -175,15 +185,16 @@ export async function startOperator(options: StartOptions): Promise<SideProcess>
   };
 }
 
-/** A process holding only Node and an imported @kubernetes/client-node: the runtime floor of RSS. */
-export async function startRuntimeFloor(): Promise<SideProcess> {
+/**
+ * A process holding only Node and an imported @kubernetes/client-node: the runtime floor of RSS the
+ * goals are stated against (what any client-node program pays). With `nodeAlone`, Node only: the
+ * operator no longer imports client-node, so this is the lower line it is also measured against.
+ */
+export async function startRuntimeFloor(nodeAlone = false): Promise<SideProcess> {
+  const load = nodeAlone ? '' : "await import('@kubernetes/client-node'); ";
   const child = spawn(
     NODE,
-    [
-      '--input-type=module',
-      '-e',
-      "await import('@kubernetes/client-node'); console.log('imported'); setInterval(() => {}, 1 << 30);",
-    ],
+    ['--input-type=module', '-e', `${load}console.log('imported'); setInterval(() => {}, 1 << 30);`],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve) =>
