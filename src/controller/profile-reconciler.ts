@@ -314,12 +314,7 @@ export class ProfileReconciler {
     const key = keyOf(desired.metadata);
     try {
       const written = await this.deps.policies.create(desired);
-      this.deps.policyWrites.remember(
-        key,
-        undefined,
-        this.json(desired),
-        written?.metadata?.resourceVersion,
-      );
+      this.deps.policyWrites.remember(key, undefined, this.json(desired), written?.metadata?.resourceVersion);
       return 'ok';
     } catch (error) {
       if (isAlreadyExists(error)) return this.createdMeanwhileOrForeign(profile, desired);
