@@ -262,8 +262,18 @@ export const workWrites = (counts: Record<string, number>) =>
     .reduce((sum, [, n]) => sum + n, 0);
 
 /** LIST requests (not watches) in the window. */
+/** A watch that starts with the whole collection (a streaming list, sendInitialEvents=true). */
+export const isStreamingList = (e: AuditEvent) =>
+  e.verb === 'watch' && new URL(e.requestURI, 'https://x').searchParams.get('sendInitialEvents') === 'true';
+
+/** LISTs, and streaming lists (the operator's informers list that way where the server offers it). */
 export function listsBy(events: AuditEvent[], w: Window): AuditEvent[] {
-  return events.filter((e) => e.stage === 'ResponseComplete' && e.verb === 'list' && inWindow(e, w));
+  return events.filter(
+    (e) =>
+      ((e.stage === 'ResponseComplete' && e.verb === 'list') ||
+        (e.stage === 'ResponseStarted' && isStreamingList(e))) &&
+      inWindow(e, w),
+  );
 }
 
 // ---- results --------------------------------------------------------------------------------
