@@ -6,10 +6,13 @@
 //
 // Why 2 MB semi-spaces: V8 grows each semi-space up to 16 MB (32 MB young generation) under the
 // cold start's allocation bursts and keeps it; 2 MB holds the young generation to 4 MB for ~10 %
-// more GC time. main.ts imports apply-node-flags.ts first: it runs before any other module's body.
+// more GC time. Why --optimize-for-size: V8 then grows the old generation's limit more slowly and
+// collects sooner; measured at 1,000 profiles (cold start, 5 s settled): RSS over the empty
+// operator +52 MB without it, +15 MB with it, for ~25 % more CPU and the same time to Ready (the
+// API server sets the pace). MALLOC_ARENA_MAX=2 changed nothing measurable. main.ts imports apply-node-flags.ts first: it runs before any other module's body.
 import { basename } from 'node:path';
 
-export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=2'] as const;
+export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'] as const;
 
 /** Marks a process already replaced once: never loop, whatever the flags ended up being. */
 const APPLIED = 'APPTRUST_NODE_FLAGS_APPLIED';
