@@ -65,6 +65,10 @@ function writesOnlyRow(pairs: readonly Pair[]): Row[] {
 }
 
 export function rows(pairs: readonly Pair[]): Row[] {
+  return measuredRows(pairs).filter((r) => !Number.isNaN(r.operator.median));
+}
+
+function measuredRows(pairs: readonly Pair[]): Row[] {
   return [
     ...METRICS.map(({ metric, unit, pick, ratio }) => {
       const floor = pairs.map((p) => pick(p.floor));

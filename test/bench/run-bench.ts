@@ -9,6 +9,7 @@
 // BENCH_QUIET_S (quiet period per run), BENCH_FLOOR_CONCURRENCY (skip the sweep), BENCH_SWEEP
 // (concurrencies tried, "8,16,32,64"; at 5,000 the last 1,000 run's choice is reused), BENCH_CHANGES and BENCH_NEW_NAMESPACES (latency samples),
 // BENCH_RESYNC (1: count a periodic resync after the restart too; default 1 below 5,000),
+// BENCH_RESTART (0: skip the restart with nothing to do; default 0 at 20,000 and more),
 // BENCH_OPERATOR_ARGS / BENCH_OPERATOR_NODE_FLAGS (extra operator / node flags, space separated).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ const QUIET_S = Number(env.BENCH_QUIET_S ?? (scale.profiles >= 5000 ? 10 : 30));
 const SWEEP = (env.BENCH_SWEEP ?? '8,16,32,64').split(',').map(Number);
 /** One periodic resync after the restart too (skipped by default at 5,000: it costs minutes here). */
 const RESYNC = (env.BENCH_RESYNC ?? (scale.profiles >= 5000 ? '0' : '1')) === '1';
+/** The restart with nothing to do (skipped by default at 20,000, where it costs minutes here). */
+const RESTART = (env.BENCH_RESTART ?? (scale.profiles >= 20_000 ? '0' : '1')) === '1';
 const samples = {
   profileChanges: Number(env.BENCH_CHANGES ?? 100),
   namespaces: Number(env.BENCH_NEW_NAMESPACES ?? 30),
@@ -91,6 +94,7 @@ function context(
     samples,
     quietSeconds: QUIET_S,
     resyncAfterRestart: RESYNC,
+    restart: RESTART,
   };
   return { ctx, close };
 }
@@ -194,6 +198,7 @@ async function main() {
       sweep: swept?.results,
       quietSeconds: QUIET_S,
       resyncAfterRestart: RESYNC,
+      restart: RESTART,
       samples,
       operatorArgs: env.BENCH_OPERATOR_ARGS ?? '',
       operatorNodeFlags: OPERATOR_NODE_FLAGS_GIVEN || `(the program's own: ${OPERATOR_NODE_FLAGS.join(' ')})`,
