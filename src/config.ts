@@ -2,6 +2,7 @@
 // with zod. Flags win over the environment.
 import { z } from 'zod';
 import type { CompilerSettings } from './compiler/index.js';
+import type { EvidenceLimits } from './controller/audit-evidence.js';
 import { parseAddress } from './controller/http.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
@@ -53,6 +54,15 @@ const OPTIONS = {
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
   ...DNS_OPTIONS,
+  'audit-evidence': [
+    bool.default(true),
+    'Audit profiles report the live flows enforcing would change (watches pods; false: no pods RBAC or informer)',
+  ],
+  'audit-max-cells': [
+    int(1).default(2_000_000),
+    'flows (from, to, port) one Audit evaluation judges at most',
+  ],
+  'audit-max-time': [duration.prefault('15s'), 'wall-clock budget of one Audit evaluation'],
   concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
   'kube-api-qps': [
     int(0).default(1000),
@@ -97,6 +107,9 @@ export interface OperatorOptions {
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
+  auditEvidence: boolean;
+  /** Caps of one Audit evaluation (a status message says when one is reached). */
+  auditLimits: EvidenceLimits;
   concurrency: number;
   kubeApiQps: number;
   kubeApiBurst: number;
@@ -163,6 +176,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),
+    auditEvidence: o['audit-evidence'],
+    auditLimits: { maxCells: o['audit-max-cells'], maxTimeMs: o['audit-max-time'] },
     concurrency: o.concurrency,
     kubeApiQps: o['kube-api-qps'],
     kubeApiBurst: o['kube-api-burst'],

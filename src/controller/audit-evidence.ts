@@ -1,8 +1,24 @@
-// Audit with evidence (pure): the live flows — running pods × their declared container ports — that
+// Audit with evidence: the live flows — running pods × their declared container ports — that
 // enforcing a profile would deny or newly allow. Two worlds that differ only in the profile's own
-// policies (the live ones it owns out, the rendered ones in), compared cell by cell.
+// policies (the live ones it owns out, the rendered ones in), judged cell by cell.
+//
+// Bounded and private, because it runs inside the operator that gates pod creation:
+// - only cells that start or end at the profile's components are judged: no other cell can change,
+//   since only policies selecting those pods differ between the two worlds;
+// - at most `maxCells` cells and `maxTimeMs` per evaluation; past either, the counts are partial and
+//   `limit` says so (status carries it; the reconcile never fails for it);
+// - the work yields to the event loop every `sliceMs`, so lease renewals and watches keep flowing;
+// - a peer in another namespace is named by its namespace only (and the port, for a destination),
+//   never by workload name or labels: status is read by users of the profile's namespace.
 
-import { diffWorlds, type Pod, type ReachabilityChange, type World } from '../analysis/index.js';
+import {
+  groupWorkloads,
+  type Pod,
+  ReachabilityAnalyzer,
+  selectorMatches,
+  type Workload,
+  type World,
+} from '../analysis/index.js';
 import type { AuditSummary } from '../api/v1alpha1/index.js';
 import type { NetworkPolicy, Protocol } from '../compiler/index.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -18,7 +34,36 @@ export interface LiveWorld {
   policies: readonly NetworkPolicy[];
 }
 
-export type FlowEvidence = Pick<AuditSummary, 'newlyDenied' | 'newlyAllowed' | 'examples'>;
+export interface EvidenceLimits {
+  /** Cells (from, to, port) judged at most; the rest are not evaluated. */
+  maxCells: number;
+  /** Wall-clock budget of one evaluation, yields included. */
+  maxTimeMs: number;
+  /** Longest stretch of work between two yields to the event loop. */
+  sliceMs?: number;
+}
+
+export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
+  maxCells: 2_000_000,
+  maxTimeMs: 15_000,
+  sliceMs: 10,
+};
+
+export type FlowEvidence = Pick<AuditSummary, 'newlyDenied' | 'newlyAllowed' | 'examples'> & {
+  /** Set when a cap stopped the evaluation: the counts cover only the cells judged. */
+  limit?: string;
+};
+
+/** The clock and the yield, injectable so tests can drive a cap deterministically. */
+export interface EvidenceRuntime {
+  now: () => number;
+  yieldToEventLoop: () => Promise<void>;
+}
+
+const REAL_RUNTIME: EvidenceRuntime = {
+  now: () => performance.now(),
+  yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+};
 
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -44,32 +89,108 @@ export function analysisPod(pod: SlimPod): Pod | undefined {
   };
 }
 
+interface Cell {
+  from: Workload;
+  to: Workload;
+  port: number;
+  protocol: Protocol;
+}
+
+/** The cells that can change, in a stable order: from each own workload, then into it from others. */
+function* cellsAround(own: readonly Workload[], all: readonly Workload[]): Generator<Cell> {
+  const isOwn = new Set(own);
+  for (const a of own)
+    for (const b of all) {
+      if (a === b && a.pods.length <= 1) continue; // a single pod to itself is loopback
+      for (const p of b.ports) yield { from: a, to: b, port: p.port, protocol: p.protocol ?? 'TCP' };
+      if (isOwn.has(b)) continue; // own → own is judged once, above
+      for (const p of a.ports) yield { from: b, to: a, port: p.port, protocol: p.protocol ?? 'TCP' };
+    }
+}
+
+function countCells(own: readonly Workload[], all: readonly Workload[]): number {
+  const isOwn = new Set(own);
+  let total = 0;
+  for (const a of own)
+    for (const b of all) {
+      if (a === b && a.pods.length <= 1) continue;
+      total += b.ports.length + (isOwn.has(b) ? 0 : a.ports.length);
+    }
+  return total;
+}
+
 /**
  * The flows that change when, in `namespace`, the policies named `owned` are replaced by `rendered`.
  * Only flows between live pods: addresses outside the cluster have no "live" traffic to judge.
  */
-export function flowEvidence(
+export async function flowEvidence(
   live: LiveWorld,
   namespace: string,
   owned: ReadonlySet<string>,
   rendered: readonly NetworkPolicy[],
-): FlowEvidence {
-  const base = {
-    namespaces: live.namespaces.map((ns) => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} })),
-    pods: live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined),
+  limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
+  runtime: EvidenceRuntime = REAL_RUNTIME,
+): Promise<FlowEvidence> {
+  const started = runtime.now();
+  const namespaces = live.namespaces.map((ns) => ({
+    name: ns.metadata.name,
+    labels: ns.metadata.labels ?? {},
+  }));
+  const pods = live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined);
+  const ours = (p: NetworkPolicy) => p.metadata.namespace === namespace && owned.has(p.metadata.name);
+  const before: World = { namespaces, pods, policies: [...live.policies] };
+  const after: World = {
+    namespaces,
+    pods,
+    policies: [...live.policies.filter((p) => !ours(p)), ...rendered],
   };
-  const before: World = { ...base, policies: [...live.policies] };
-  const kept = live.policies.filter((p) => p.metadata.namespace !== namespace || !owned.has(p.metadata.name));
-  const after: World = { ...base, policies: [...kept, ...rendered] };
-  const changes = diffWorlds(before, after);
-  const denied = changes.filter((c) => c.change === 'removed');
-  const allowed = changes.filter((c) => c.change === 'added');
-  const example = (c: ReachabilityChange) =>
-    `${c.change === 'removed' ? 'denied' : 'allowed'} ${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
-  const examples = [...denied, ...allowed].slice(0, MAX_EXAMPLES).map(example);
+  // Grouped by what either world can tell apart, so a row's verdict holds for each of its pods.
+  const workloads = groupWorkloads(pods, [...live.policies, ...rendered]);
+  const selectors = [...rendered, ...live.policies.filter(ours)].map((p) => p.spec.podSelector);
+  const own = workloads.filter(
+    (w) => w.namespace === namespace && selectors.some((s) => selectorMatches(s, w.representative.labels)),
+  );
+  const total = countCells(own, workloads);
+  const judgeBefore = new ReachabilityAnalyzer(before);
+  const judgeAfter = new ReachabilityAnalyzer(after);
+  // A foreign peer is its namespace; flows that then look alike are one flow (no count oracle).
+  const label = (w: Workload) => (w.namespace === namespace ? w.name : w.namespace);
+  const denied = new Set<string>();
+  const allowed = new Set<string>();
+  const sliceMs = limits.sliceMs ?? 10;
+  let judged = 0;
+  let sliceStart = runtime.now();
+  let limit: string | undefined;
+  for (const cell of cellsAround(own, workloads)) {
+    if (judged >= limits.maxCells) {
+      limit = `cell cap reached: ${limits.maxCells} of ${total} flows evaluated (--audit-max-cells)`;
+      break;
+    }
+    if ((judged & 255) === 0 && runtime.now() - sliceStart >= sliceMs) {
+      await runtime.yieldToEventLoop();
+      sliceStart = runtime.now();
+      if (sliceStart - started >= limits.maxTimeMs) {
+        limit = `time cap reached: ${judged} of ${total} flows evaluated in ${limits.maxTimeMs} ms (--audit-max-time)`;
+        break;
+      }
+    }
+    judged++;
+    const from = cell.from.representative;
+    const to = cell.to.representative;
+    const was = judgeBefore.isAllowed(from, to, cell.port, cell.protocol);
+    const now = judgeAfter.isAllowed(from, to, cell.port, cell.protocol);
+    if (was === now) continue;
+    const flow = `${label(cell.from)} -> ${label(cell.to)} ${cell.port}/${cell.protocol}`;
+    (was ? denied : allowed).add(flow);
+  }
+  const examples = [
+    ...[...denied].sort().map((f) => `denied ${f}`),
+    ...[...allowed].sort().map((f) => `allowed ${f}`),
+  ].slice(0, MAX_EXAMPLES);
   return {
-    newlyDenied: denied.length,
-    newlyAllowed: allowed.length,
+    newlyDenied: denied.size,
+    newlyAllowed: allowed.size,
     ...(examples.length > 0 ? { examples } : {}),
+    ...(limit ? { limit } : {}),
   };
 }

@@ -4,12 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import {
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  type NetworkPolicy,
-  POLICY_KIND_LABEL,
-} from '../compiler/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_KIND_LABEL } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
 import { BaselineRecord } from '../kube/baseline-record.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
@@ -18,13 +13,12 @@ import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
-import { type KubeList, type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
-import { namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
-import { type SlimPod, slimPod } from '../kube/pods.js';
+import { type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
+import { namespaces, networkPolicies, profiles } from '../kube/paths.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
-import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
+import { AuditEvidenceSource } from './audit-source.js';
 import { registerBaselineMetrics } from './baseline-metrics.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
 import { allExcluded } from './baseline-scope.js';
@@ -55,7 +49,8 @@ export class Operator {
   private readonly profiles: ObjectCache<ProfileObject>;
   private readonly policies: ObjectCache<LivePolicy>;
   private readonly namespaces: Informer<KubeObject>;
-  private readonly pods: ObjectCache<SlimPod>;
+  /** Audit's evidence (pods, every NetworkPolicy): only with --audit-evidence. */
+  private readonly evidence: AuditEvidenceSource | undefined;
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
   private readonly elector: LeaderElector | undefined;
@@ -99,8 +94,10 @@ export class Operator {
       { path: namespaces(), transform: slimNamespace },
       log,
     );
-    // Only for Audit's evidence (live flows): labels, IPs and declared ports, nothing else kept.
-    this.pods = namespacedCache(this.rest, kubeConfig, pods, watched, log, undefined, slimPod);
+    this.evidence = options.auditEvidence
+      ? new AuditEvidenceSource(this.rest, kubeConfig, watched, log, this.namespaces, options.auditLimits)
+      : undefined;
+    const evidence = this.evidence;
     const store = new PolicyStore(this.rest);
     const events = new EventRecorder(this.rest, this.identity, log);
     const profileReconciler = new ProfileReconciler({
@@ -118,7 +115,9 @@ export class Operator {
       settings: options.compiler,
       now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conflictRetryMs: hooks.conflictRetryMs ?? 30_000,
-      auditEvidence: (namespace, owned, rendered) => this.auditEvidence(namespace, owned, rendered),
+      ...(evidence
+        ? { auditEvidence: (namespace, owned, rendered) => evidence.evaluate(namespace, owned, rendered) }
+        : {}),
       onReason: (key, reason) => {
         this.metrics.profileReason(key, reason);
         if (reason !== undefined) this.reasonOfReconcile.set(key, reason);
@@ -239,48 +238,22 @@ export class Operator {
   /** Starts the informers, waits for their first sync, then campaigns (or starts right away). */
   async start(): Promise<void> {
     for (const informer of this.informers()) informer.start();
-    await Promise.all([
-      this.profiles.waitForSync(),
-      this.policies.waitForSync(),
-      this.namespaces.waitForSync(),
-      this.pods.waitForSync(),
-    ]);
+    await Promise.all(this.informers().map((informer) => informer.waitForSync()));
     if (this.elector) this.elector.start();
     else this.startControllers();
   }
 
-  private informers(): Array<{ start(): void; stop(): void }> {
-    return [this.profiles, this.policies, this.namespaces, this.pods];
-  }
-
-  /** Every NetworkPolicy in force (a read past our label-selected cache: Audit profiles are few). */
-  private async auditEvidence(
-    namespace: string,
-    owned: ReadonlySet<string>,
-    rendered: readonly NetworkPolicy[],
-  ): Promise<FlowEvidence> {
-    // With --watch-namespaces the operator may only list there (Roles), and only sees pods there.
-    const scopes = this.options.watchNamespaces.length > 0 ? this.options.watchNamespaces : [undefined];
-    const lists = await Promise.all(
-      scopes.map((ns) =>
-        this.rest.get<KubeList<NetworkPolicy>>(networkPolicies(ns), { resourceVersion: '0' }),
-      ),
-    );
-    const live = {
-      namespaces: this.namespaces.list(),
-      pods: this.pods.list(),
-      policies: lists.flatMap((l) => l.items),
-    };
-    return flowEvidence(live, namespace, owned, rendered);
+  private informers(): Array<{
+    start(): void;
+    stop(): void;
+    waitForSync(): Promise<void>;
+    hasSynced(): boolean;
+  }> {
+    return [this.profiles, this.policies, this.namespaces, ...(this.evidence?.caches() ?? [])];
   }
 
   get ready(): boolean {
-    return (
-      this.profiles.hasSynced() &&
-      this.policies.hasSynced() &&
-      this.namespaces.hasSynced() &&
-      this.pods.hasSynced()
-    );
+    return this.informers().every((informer) => informer.hasSynced());
   }
 
   get isLeader(): boolean {

@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { flowEvidence } from '../../src/controller/audit-evidence.js';
 import { renderProfile } from '../../src/compiler/index.js';
+import { flowEvidence } from '../../src/controller/audit-evidence.js';
 import { AUDIT_NAMESPACE, auditWorld } from './audit-world.js';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -38,7 +38,7 @@ async function measure(workloads: number) {
     newlyDenied: evidence.newlyDenied,
     newlyAllowed: evidence.newlyAllowed,
     examples: evidence.examples ?? [],
-    ...('message' in evidence ? { message: (evidence as { message?: string }).message } : {}),
+    ...(evidence.limit ? { limit: evidence.limit } : {}),
   };
   gc();
   return result;
@@ -52,4 +52,7 @@ for (const n of sizes.length > 0 ? sizes : [400, 2000]) {
   results.push(r);
 }
 mkdirSync('bench-results', { recursive: true });
-writeFileSync(`bench-results/audit${process.env.AUDIT_BENCH_TAG ?? ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  `bench-results/audit${process.env.AUDIT_BENCH_TAG ?? ''}.json`,
+  `${JSON.stringify(results, null, 2)}\n`,
+);

@@ -76,7 +76,13 @@ export function auditWorld(workloads: number): AuditWorld {
         namespace: nsName(n),
         labels: { app: `w${k}`, tier, 'pod-template-hash': '6b7c9' },
         ownerReferences: [
-          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `w${k}-6b7c9`, uid: `rs-${i}`, controller: true },
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: `w${k}-6b7c9`,
+            uid: `rs-${i}`,
+            controller: true,
+          },
         ],
       },
       spec: {
