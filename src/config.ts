@@ -74,6 +74,14 @@ const OPTIONS = {
     bindAddress.default(':8080'),
     'address of /metrics: :PORT (every interface), 127.0.0.1:PORT (loopback only), 0 (off)',
   ],
+  'metrics-secure': [
+    bool.default(true),
+    'only callers whose bearer token the API server accepts (TokenReview) and authorizes to get /metrics (SubjectAccessReview) read it',
+  ],
+  'metrics-cert-dir': [
+    z.string().default(''),
+    'directory with tls.crt and tls.key: serve /metrics over HTTPS (default: HTTP)',
+  ],
   'health-probe-bind-address': [
     bindAddress.default(':8081'),
     'address of /healthz and /readyz: :PORT, 127.0.0.1:PORT, 0 (off)',
@@ -115,6 +123,8 @@ export interface OperatorOptions {
   kubeApiBurst: number;
   resyncPeriodMs: number;
   metricsAddress: string;
+  metricsSecure: boolean;
+  metricsCertDir: string;
   probeAddress: string;
   leaderElect: boolean;
   leaderTimings: LeaderTimings;
@@ -183,6 +193,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     kubeApiBurst: o['kube-api-burst'],
     resyncPeriodMs: o['resync-period'] * 1000,
     metricsAddress: o['metrics-bind-address'],
+    metricsSecure: o['metrics-secure'],
+    metricsCertDir: o['metrics-cert-dir'],
     probeAddress: o['health-probe-bind-address'],
     leaderElect: o['leader-elect'],
     leaderTimings: leaderTimings(

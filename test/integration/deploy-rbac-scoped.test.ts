@@ -69,7 +69,6 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
       { namespace: SYSTEM, name: RELEASE },
       rendered,
       tmp,
-      'apptrust-scoped-test',
     ));
   });
 
