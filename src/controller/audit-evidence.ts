@@ -52,6 +52,8 @@ export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
 export type FlowEvidence = Pick<AuditSummary, 'newlyDenied' | 'newlyAllowed' | 'examples'> & {
   /** Set when a cap stopped the evaluation: the counts cover only the cells judged. */
   limit?: string;
+  /** What it cost (logs, never status: it changes with every run). */
+  stats?: { judged: number; total: number; elapsedMs: number };
 };
 
 /** The clock and the yield, injectable so tests can drive a cap deterministically. */
@@ -192,5 +194,6 @@ export async function flowEvidence(
     newlyAllowed: allowed.size,
     ...(examples.length > 0 ? { examples } : {}),
     ...(limit ? { limit } : {}),
+    stats: { judged, total, elapsedMs: Math.round(runtime.now() - started) },
   };
 }

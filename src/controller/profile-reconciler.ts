@@ -169,7 +169,7 @@ export class ProfileReconciler {
         (plan.conflicts.length > 0 ? `; ${plural(plan.conflicts.length, 'name')} held by another owner` : '');
     const wanted = [...plan.create, ...plan.update.map((u) => u.desired), ...plan.unchanged];
     const evidence = await this.evidence(profile, owned, wanted, ctx);
-    const { limit, ...counts } = evidence ?? {};
+    const { limit, stats: _stats, ...counts } = evidence ?? {};
     const flows =
       evidence === undefined
         ? ''

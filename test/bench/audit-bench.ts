@@ -7,7 +7,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { renderProfile } from '../../src/compiler/index.js';
 import { flowEvidence } from '../../src/controller/audit-evidence.js';
-import { AUDIT_NAMESPACE, auditWorld } from './audit-world.js';
+import { auditWorld } from './audit-world.js';
+
+const AUDIT_NAMESPACE = 'ns0';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 

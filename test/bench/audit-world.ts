@@ -8,7 +8,6 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import type { SlimPod } from '../../src/kube/pods.js';
 
 export const AUDIT_NAMESPACES = 20;
-export const AUDIT_NAMESPACE = 'ns0';
 
 export interface AuditWorld {
   namespaces: KubeObject[];
@@ -19,9 +18,11 @@ export interface AuditWorld {
   audit: AppTrustProfile;
 }
 
-const nsName = (n: number) => `ns${n}`;
+/** The namespaces' names: ns0..ns19, or under a prefix (tests on a shared API server). */
+export const auditNamespaces = (prefix = 'ns') =>
+  Array.from({ length: AUDIT_NAMESPACES }, (_, n) => `${prefix}${n}`);
 
-function enforcedProfile(namespace: string): AppTrustProfile {
+function enforcedProfile(namespace: string, auditNamespace: string): AppTrustProfile {
   return {
     apiVersion: 'apptrust.dev/v1alpha1',
     kind: 'AppTrustProfile',
@@ -33,14 +34,15 @@ function enforcedProfile(namespace: string): AppTrustProfile {
       ],
       allow: [
         { from: { component: 'front' }, to: { component: 'back' }, ports: [{ port: 8080 }] },
-        { from: { namespace: AUDIT_NAMESPACE }, to: { component: 'front' }, ports: [{ port: 8080 }] },
+        { from: { namespace: auditNamespace }, to: { component: 'front' }, ports: [{ port: 8080 }] },
       ],
     },
   } as AppTrustProfile;
 }
 
 /** The Audit profile: ns0's front talks to its back, back reaches ns1's front; ns2 may call front. */
-export function auditProfile(namespace = AUDIT_NAMESPACE): AppTrustProfile {
+export function auditProfile(names: readonly string[] = auditNamespaces()): AppTrustProfile {
+  const [namespace, second, third] = names as [string, string, string];
   return {
     apiVersion: 'apptrust.dev/v1alpha1',
     kind: 'AppTrustProfile',
@@ -53,17 +55,18 @@ export function auditProfile(namespace = AUDIT_NAMESPACE): AppTrustProfile {
       ],
       allow: [
         { from: { component: 'front' }, to: { component: 'back' }, ports: [{ port: 8080 }] },
-        { from: { component: 'back' }, to: { namespace: 'ns1' }, ports: [{ port: 8080 }] },
-        { from: { namespace: 'ns2' }, to: { component: 'front' }, ports: [{ port: 8080 }] },
+        { from: { component: 'back' }, to: { namespace: second }, ports: [{ port: 8080 }] },
+        { from: { namespace: third }, to: { component: 'front' }, ports: [{ port: 8080 }] },
       ],
     },
   } as AppTrustProfile;
 }
 
 /** `workloads` pods, one per Deployment, round-robin over the namespaces; tiers alternate. */
-export function auditWorld(workloads: number): AuditWorld {
-  const namespaces: KubeObject[] = Array.from({ length: AUDIT_NAMESPACES }, (_, n) => ({
-    metadata: { name: nsName(n), labels: { 'kubernetes.io/metadata.name': nsName(n) } },
+export function auditWorld(workloads: number, names: readonly string[] = auditNamespaces()): AuditWorld {
+  const nsName = (n: number) => names[n] as string;
+  const namespaces: KubeObject[] = names.map((name) => ({
+    metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
   }));
   const pods: SlimPod[] = [];
   for (let i = 0; i < workloads; i++) {
@@ -98,8 +101,8 @@ export function auditWorld(workloads: number): AuditWorld {
       status: { phase: 'Running', podIP: `10.${Math.floor(i / 250)}.${i % 250}.1` },
     });
   }
-  const enforced = namespaces.map((ns) => enforcedProfile(ns.metadata.name));
+  const enforced = namespaces.map((ns) => enforcedProfile(ns.metadata.name, nsName(0)));
   const rendered = renderProfiles(enforced.map((value) => ({ source: 'world', value }))).policies;
   const baselines = namespaces.map((ns) => baselinePolicyFor(ns.metadata.name, { allowDNS: false }));
-  return { namespaces, pods, policies: [...rendered, ...baselines], enforced, audit: auditProfile() };
+  return { namespaces, pods, policies: [...rendered, ...baselines], enforced, audit: auditProfile(names) };
 }
