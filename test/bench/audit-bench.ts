@@ -37,6 +37,8 @@ async function measure(workloads: number) {
     heapUsedPeakMiB: +((peakHeap - heapBefore) / 2 ** 20).toFixed(1),
     heapTotalGrowthMiB: +((getHeapStatistics().total_heap_size - totalBefore) / 2 ** 20).toFixed(1),
     worstEventLoopLagMs: Math.round(Math.max(lag.max / 1e6, ms > 0 && lag.count === 0 ? ms : 0)),
+    longestStretchMs: evidence.stats?.longestStretchMs,
+    cellsJudged: evidence.stats?.judged,
     newlyDenied: evidence.newlyDenied,
     newlyAllowed: evidence.newlyAllowed,
     examples: evidence.examples ?? [],
