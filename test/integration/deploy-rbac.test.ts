@@ -82,6 +82,10 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await admin
       .delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`)
       .catch(() => undefined);
+    // Cluster-scoped, so not gone with the namespace: the chart's test applies its own.
+    await admin
+      .delete('/apis/scheduling.k8s.io/v1/priorityclasses/apptrust-operator-critical')
+      .catch(() => undefined);
     // Without an operator, the admission gate would hold back pods of new namespaces for good.
     runTool(kubectl as string, [
       '--kubeconfig',
