@@ -188,7 +188,7 @@ it(`an Audit profile over ${PODS} pods: under the caps, the leader keeps its lea
   expect(logged?.longestStretchMs).toBeLessThan(2000); // the renew deadline here (10 s in production)
   expect(worstLagMs - 1000).toBeLessThan(1000);
 
-  report('audit-2000-pods', {
+  report(`audit-${PODS}-pods`, {
     pods: PODS,
     namespaces: names.length,
     toStatusMs,
