@@ -1,68 +1,62 @@
-// Where Audit's evidence reads the cluster: a pods cache (slimmed) and a cache of every
+// Where Audit's evidence reads the cluster: the pods cache (slimmed) and a cache of every
 // NetworkPolicy (not only ours: the verdict needs all of them), both informers, so an evaluation
-// costs no request. Built only when Audit evidence is enabled (--audit-evidence): without it the
+// costs no request. Asked for only when Audit evidence is enabled (--audit-evidence): without it the
 // operator neither watches pods nor holds the RBAC to.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import type { NetworkPolicy } from '../compiler/index.js';
-import { namespacedCache, type ObjectCache } from '../kube/cache.js';
+import { namespacedCache } from '../kube/cache.js';
 import type { KubeObject } from '../kube/objects.js';
-import { networkPolicies, pods } from '../kube/paths.js';
-import { type SlimPod, slimPod } from '../kube/pods.js';
-import type { KubeRest } from '../kube/rest.js';
-import { type EvidenceLimits, type FlowEvidence, flowEvidence } from './audit-evidence.js';
+import { networkPolicies } from '../kube/paths.js';
+import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
+import { type CacheSpec, NAMESPACES, PODS } from './caches.js';
+import type { Manager } from './controller.js';
+
+type AnyPolicy = NetworkPolicy & KubeObject;
 
 /** A NetworkPolicy as the analysis reads it: name, namespace and spec. */
-function slimPolicy(policy: NetworkPolicy): NetworkPolicy {
-  const { name, namespace, uid, resourceVersion } = policy.metadata as NetworkPolicy['metadata'] &
-    KubeObject['metadata'];
+function slimPolicy(policy: AnyPolicy): AnyPolicy {
+  const { name, namespace, uid, resourceVersion } = policy.metadata;
   return {
     apiVersion: policy.apiVersion,
     kind: policy.kind,
     metadata: { name, namespace, ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) },
     spec: policy.spec,
-  } as NetworkPolicy;
+  } as AnyPolicy;
 }
 
-export class AuditEvidenceSource {
-  private readonly pods: ObjectCache<SlimPod>;
-  private readonly policies: ObjectCache<NetworkPolicy & KubeObject>;
-
-  constructor(
-    rest: KubeRest,
-    kubeConfig: KubeConfig,
-    watched: readonly string[],
-    log: Logger,
-    private readonly namespaces: { list(): KubeObject[] },
-    private readonly limits: EvidenceLimits,
-  ) {
-    this.pods = namespacedCache(rest, kubeConfig, pods, watched, log, undefined, slimPod);
-    this.policies = namespacedCache(
-      rest,
-      kubeConfig,
+/** Every NetworkPolicy in scope, ours or not (Audit's verdicts need all of them). */
+export const ALL_POLICIES: CacheSpec<AnyPolicy> = {
+  name: 'networkpolicies-all',
+  create: (c) =>
+    namespacedCache<AnyPolicy>(
+      c.rest,
+      c.kubeConfig,
       networkPolicies,
-      watched,
-      log,
+      c.watched,
+      c.log,
       undefined,
-      slimPolicy as (p: NetworkPolicy & KubeObject) => NetworkPolicy & KubeObject,
+      slimPolicy,
+    ),
+};
+
+export type AuditEvidence = (
+  namespace: string,
+  owned: ReadonlySet<string>,
+  rendered: readonly NetworkPolicy[],
+) => Promise<FlowEvidence>;
+
+/** The evaluation over the caches, or undefined (and no pods cache) when Audit evidence is off. */
+export function auditEvidenceSource(manager: Manager): AuditEvidence | undefined {
+  if (!manager.options.auditEvidence) return undefined;
+  const namespaces = manager.cache(NAMESPACES);
+  const pods = manager.cache(PODS);
+  const policies = manager.cache(ALL_POLICIES);
+  const limits = manager.options.auditLimits;
+  return (namespace, owned, rendered) =>
+    flowEvidence(
+      { namespaces: namespaces.list(), pods: pods.list(), policies: policies.list() },
+      namespace,
+      owned,
+      rendered,
+      limits,
     );
-  }
-
-  /** The informers to start, stop and wait for with the operator's own. */
-  caches(): Array<ObjectCache<KubeObject>> {
-    return [this.pods, this.policies] as Array<ObjectCache<KubeObject>>;
-  }
-
-  evaluate(
-    namespace: string,
-    owned: ReadonlySet<string>,
-    rendered: readonly NetworkPolicy[],
-  ): Promise<FlowEvidence> {
-    const live = {
-      namespaces: this.namespaces.list(),
-      pods: this.pods.list(),
-      policies: this.policies.list(),
-    };
-    return flowEvidence(live, namespace, owned, rendered, this.limits);
-  }
 }
