@@ -9,7 +9,10 @@
 //   `limit` says so (status carries it; the reconcile never fails for it);
 // - the work yields to the event loop every `sliceMs`, so lease renewals and watches keep flowing;
 // - a peer in another namespace is named by its namespace only (and the port, for a destination),
-//   never by workload name or labels: status is read by users of the profile's namespace.
+//   never by workload name or labels: status is read by users of the profile's namespace. Nor can
+//   its labels be probed: the profile's side of such a flow is judged as if the peer had no labels
+//   (and its namespace only its name label), so changing a selector that reaches into another
+//   namespace changes nothing here. The other end is judged as it is (its own policies, unchanged).
 
 import {
   groupWorkloads,
@@ -68,6 +71,8 @@ const REAL_RUNTIME: EvidenceRuntime = {
 };
 
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
+/** The label every namespace carries with its own name: all a profile may know of another one. */
+const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** A running pod with an address, as the analysis sees it; undefined for any other. */
 export function analysisPod(pod: SlimPod): Pod | undefined {
@@ -155,6 +160,44 @@ export async function flowEvidence(
   const total = countCells(own, workloads);
   const judgeBefore = new ReachabilityAnalyzer(before);
   const judgeAfter = new ReachabilityAnalyzer(after);
+  // The profile's side of a flow with another namespace: that namespace seen by its name only.
+  const blind = namespaces.map((ns) =>
+    ns.name === namespace ? ns : { name: ns.name, labels: { [NAME_LABEL]: ns.name } },
+  );
+  const blindBefore = new ReachabilityAnalyzer({ namespaces: blind, pods: [], policies: before.policies });
+  const blindAfter = new ReachabilityAnalyzer({ namespaces: blind, pods: [], policies: after.policies });
+  const anonymous = new Map<Pod, Pod>();
+  const unlabelled = (pod: Pod) => {
+    let copy = anonymous.get(pod);
+    if (!copy) {
+      copy = { ...pod, name: '', labels: {} };
+      delete copy.owner;
+      anonymous.set(pod, copy);
+    }
+    return copy;
+  };
+  /** Allowed before and after; undefined when the other end refuses it either way (nothing changes). */
+  const judge = (from: Pod, to: Pod, port: number, protocol: Protocol): [boolean, boolean] | undefined => {
+    if (from.namespace === namespace && to.namespace === namespace)
+      return [
+        judgeBefore.isAllowed(from, to, port, protocol),
+        judgeAfter.isAllowed(from, to, port, protocol),
+      ];
+    if (to.namespace !== namespace) {
+      if (!judgeBefore.directionAllows(to, 'Ingress', from, to, port, protocol)) return undefined;
+      const peer = unlabelled(to);
+      return [
+        blindBefore.directionAllows(from, 'Egress', peer, peer, port, protocol),
+        blindAfter.directionAllows(from, 'Egress', peer, peer, port, protocol),
+      ];
+    }
+    if (!judgeBefore.directionAllows(from, 'Egress', to, to, port, protocol)) return undefined;
+    const peer = unlabelled(from);
+    return [
+      blindBefore.directionAllows(to, 'Ingress', peer, to, port, protocol),
+      blindAfter.directionAllows(to, 'Ingress', peer, to, port, protocol),
+    ];
+  };
   // A foreign peer is its namespace; flows that then look alike are one flow (no count oracle).
   const label = (w: Workload) => (w.namespace === namespace ? w.name : w.namespace);
   const denied = new Set<string>();
@@ -181,11 +224,9 @@ export async function flowEvidence(
       }
     }
     judged++;
-    const from = cell.from.representative;
-    const to = cell.to.representative;
-    const was = judgeBefore.isAllowed(from, to, cell.port, cell.protocol);
-    const now = judgeAfter.isAllowed(from, to, cell.port, cell.protocol);
-    if (was === now) continue;
+    const verdicts = judge(cell.from.representative, cell.to.representative, cell.port, cell.protocol);
+    if (!verdicts || verdicts[0] === verdicts[1]) continue;
+    const [was] = verdicts;
     const flow = `${label(cell.from)} -> ${label(cell.to)} ${cell.port}/${cell.protocol}`;
     (was ? denied : allowed).add(flow);
   }

@@ -1,5 +1,5 @@
 // Audit's evidence, pure: two worlds that differ only in the profile's own policies.
-import { renderProfile } from '../../../src/compiler/index.js';
+import { baselinePolicyFor, renderProfile } from '../../../src/compiler/index.js';
 import {
   analysisPod,
   type EvidenceRuntime,
@@ -99,6 +99,34 @@ describe('Audit evidence', () => {
     );
     // Two bank workloads, one visible flow each way: the count is no oracle for how many there are.
     expect(evidence.examples?.filter((e) => e.includes('shop/frontend -> bank'))).toHaveLength(1);
+  });
+
+  it('is no label oracle: a selector into another namespace changes nothing, whatever its pods carry', async () => {
+    // bank holds a pod labelled secret=yes; the tenant guesses at bank's labels through its own rules.
+    const guess = (labels: Record<string, string>) => {
+      const p = profile(8080);
+      (p.spec.allow as unknown[]).push({
+        from: { component: 'frontend' },
+        to: { namespace: 'bank', podSelector: { matchLabels: labels } },
+        ports: [{ port: 5432 }],
+      });
+      return renderProfile(p).policies;
+    };
+    // Today shop's baseline denies everything: a flow that enforcing allows shows as "allowed".
+    const guarded = { ...bank, policies: [baselinePolicyFor('shop', { allowDNS: false })] };
+    const right = withoutStats(await flowEvidence(guarded, 'shop', new Set(), guess({ secret: 'yes' })));
+    const wrong = withoutStats(await flowEvidence(guarded, 'shop', new Set(), guess({ secret: 'no' })));
+    expect(right).toEqual(wrong);
+    expect(JSON.stringify(right)).not.toContain('-> bank');
+    // The whole namespace (no pod selector) is the profile's to know: that flow is judged.
+    const p = profile(8080);
+    (p.spec.allow as unknown[]).push({
+      from: { component: 'frontend' },
+      to: { namespace: 'bank' },
+      ports: [{ port: 5432 }],
+    });
+    const whole = await flowEvidence(guarded, 'shop', new Set(), renderProfile(p).policies);
+    expect(whole.examples).toContain('allowed shop/frontend -> bank 5432/TCP');
   });
 
   it('judges only flows that start or end at the profile components', async () => {
