@@ -130,8 +130,25 @@ function countCells(own: readonly Workload[], all: readonly Workload[]): number 
  * The flows that change when, in `namespace`, the policies named `owned` are replaced by `rendered`.
  * Only flows between live pods: addresses outside the cluster have no "live" traffic to judge.
  */
-export async function flowEvidence(
+export function flowEvidence(
   live: LiveWorld,
+  namespace: string,
+  owned: ReadonlySet<string>,
+  rendered: readonly NetworkPolicy[],
+  limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
+  runtime: EvidenceRuntime = REAL_RUNTIME,
+): Promise<FlowEvidence> {
+  const world: World = {
+    namespaces: live.namespaces.map((ns) => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} })),
+    pods: live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined),
+    policies: [...live.policies],
+  };
+  return flowEvidenceInWorld(world, namespace, owned, rendered, limits, runtime);
+}
+
+/** The same over a world as the analysis reads it (the CLI builds one from files). */
+export async function flowEvidenceInWorld(
+  world: World,
   namespace: string,
   owned: ReadonlySet<string>,
   rendered: readonly NetworkPolicy[],
@@ -147,23 +164,19 @@ export async function flowEvidence(
     await runtime.yieldToEventLoop();
     sliceStart = runtime.now();
   };
-  const namespaces = live.namespaces.map((ns) => ({
-    name: ns.metadata.name,
-    labels: ns.metadata.labels ?? {},
-  }));
-  const pods = live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined);
+  const { namespaces, pods } = world;
   const ours = (p: NetworkPolicy) => p.metadata.namespace === namespace && owned.has(p.metadata.name);
-  const before: World = { namespaces, pods, policies: [...live.policies] };
+  const before: World = { namespaces, pods, policies: [...world.policies] };
   const after: World = {
     namespaces,
     pods,
-    policies: [...live.policies.filter((p) => !ours(p)), ...rendered],
+    policies: [...world.policies.filter((p) => !ours(p)), ...rendered],
   };
   await pause();
   // Grouped by what either world can tell apart, so a row's verdict holds for each of its pods.
-  const workloads = groupWorkloads(pods, [...live.policies, ...rendered]);
+  const workloads = groupWorkloads(pods, [...world.policies, ...rendered]);
   await pause();
-  const selectors = [...rendered, ...live.policies.filter(ours)].map((p) => p.spec.podSelector);
+  const selectors = [...rendered, ...world.policies.filter(ours)].map((p) => p.spec.podSelector);
   const own = workloads.filter(
     (w) => w.namespace === namespace && selectors.some((s) => selectorMatches(s, w.representative.labels)),
   );
