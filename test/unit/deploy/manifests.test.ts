@@ -418,6 +418,23 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     );
   });
 
+  it('metrics.certSecret mounts the certificate and serves /metrics over HTTPS; metrics.secure=false turns the check off', () => {
+    const [deployment] = byKind(template('metrics.certSecret=apptrust-metrics-tls'), 'Deployment') as [
+      Manifest,
+    ];
+    const pod = deployment.spec.template.spec;
+    expect(parseOptions(pod.containers[0].args, {})).toMatchObject({
+      metricsCertDir: '/etc/apptrust/metrics-certs',
+      metricsSecure: true,
+    });
+    expect(pod.volumes).toEqual([{ name: 'metrics-certs', secret: { secretName: 'apptrust-metrics-tls' } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'metrics-certs', mountPath: '/etc/apptrust/metrics-certs', readOnly: true },
+    ]);
+    const [open] = byKind(template('metrics.secure=false'), 'Deployment') as [Manifest];
+    expect(parseOptions(open.spec.template.spec.containers[0].args, {}).metricsSecure).toBe(false);
+  });
+
   it('renders the operator NetworkPolicy, PodDisruptionBudget and priority class from values', () => {
     const objects = template(
       'networkPolicy.monitoringNamespace=observability',
