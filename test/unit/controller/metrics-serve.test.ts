@@ -31,7 +31,7 @@ it('answers the route only when authorized; 401/403 with the reason; 503 when ac
       return d;
     },
   });
-  const url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}/metrics`;
+  const url = `http://127.0.0.1:${(server?.address() as AddressInfo | undefined)?.port}/metrics`;
   const scrape = async (authorization?: string) => {
     const res = await fetch(url, authorization ? { headers: { authorization } } : {});
     return [res.status, await res.text()];
@@ -52,7 +52,7 @@ it('serves HTTPS from tls.crt and tls.key in --metrics-cert-dir', async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
   const server = await serve('metrics', '127.0.0.1:0', routes, { certDir: dir });
   try {
-    const port = (server?.address() as AddressInfo).port;
+    const port = (server?.address() as AddressInfo | undefined)?.port;
     const body = await new Promise<string>((resolve, reject) => {
       httpsGet({ host: '127.0.0.1', port, path: '/metrics', rejectUnauthorized: false }, (res) => {
         let text = '';
