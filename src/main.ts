@@ -4,7 +4,7 @@ import './apply-node-flags.js';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { helpText, parseOptions } from './config.js';
-import { metricsRoutes, probeRoutes, serve } from './controller/http.js';
+import { metricsAuthorizer, metricsRoutes, probeRoutes, serve } from './controller/http.js';
 import { Operator } from './controller/operator.js';
 import { type KubeAccess, loadKubeAccess } from './kube/kube-access.js';
 import { VERSION } from './version.js';
@@ -50,7 +50,10 @@ let servers: Array<Server | undefined> = [];
 try {
   servers = [
     await serve('health probes', options.probeAddress, probeRoutes(operator)),
-    await serve('metrics', options.metricsAddress, metricsRoutes(operator)),
+    await serve('metrics', options.metricsAddress, metricsRoutes(operator), {
+      ...(options.metricsSecure ? { authorize: metricsAuthorizer(operator.rest) } : {}),
+      ...(options.metricsCertDir ? { certDir: options.metricsCertDir } : {}),
+    }),
   ];
 } catch (error) {
   fail((error as Error).message);
