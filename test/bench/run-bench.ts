@@ -169,9 +169,13 @@ async function main() {
         const { ctx, close } = context(cp.kubeconfig, kubeConfig, side, `pair${i}`, concurrency);
         try {
           runs[side] = await measureSide(side, ctx);
+          const r = runs[side];
+          // Everything the table needs, so a run cut short still leaves its numbers in the log.
           log(
-            `  cold start ${Math.round(runs[side].coldStartMs)} ms, ${runs[side].coldWrites} writes, ` +
-              `change p50 ${Math.round(runs[side].profileChangeMs.p50)} ms, RSS ${Math.round(runs[side].rssSettledMb)} MB`,
+            `  cold start ${Math.round(r.coldStartMs)} ms, ${r.coldWrites} writes, CPU ${r.coldCpuSeconds.toFixed(2)} s, ` +
+              `change p50/p99 ${Math.round(r.profileChangeMs.p50)}/${Math.round(r.profileChangeMs.p99)} ms, ` +
+              `new namespace p50/p99 ${r.namespaceBaselineMs.p50.toFixed(1)}/${Math.round(r.namespaceBaselineMs.p99)} ms, ` +
+              `RSS ${Math.round(r.rssSettledMb)} MB (peak ${Math.round(r.peakRssMb)})`,
           );
         } finally {
           await close();
