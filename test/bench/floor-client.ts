@@ -189,9 +189,14 @@ const onNamespace = (type: string, object: unknown) => {
     process.stderr.write(`floor: baseline: ${String(error)}\n`),
   );
 };
+// Watch from now, not from the first list: after a cold start of 100,000 writes (20,000 profiles)
+// the list's version has left the watch cache's window (410 Expired). What happened in between
+// was this client's own writes.
+const currentVersion = async (path: string) =>
+  (await rest.get<KubeList<KubeObject>>(path, { limit: 1 })).metadata.resourceVersion;
 const stops = [
-  watch(kubeConfig, profiles(), {}, profileList.metadata.resourceVersion, onProfile),
-  watch(kubeConfig, namespaces(), {}, namespaceList.metadata.resourceVersion, onNamespace),
+  watch(kubeConfig, profiles(), {}, await currentVersion(profiles()), onProfile),
+  watch(kubeConfig, namespaces(), {}, await currentVersion(namespaces()), onNamespace),
 ];
 process.on('SIGTERM', () => {
   for (const stop of stops) stop();
