@@ -3,10 +3,12 @@
 // (the compiler's peer and ports for that flow alone) matches this connection.
 import type { AppTrustProfile, Direction } from '../api/v1alpha1/index.js';
 import { dnsGrant, egressGrants, type Grant, ingressGrants } from '../compiler/grants.js';
+import type { PeerContext } from '../compiler/peers.js';
 import {
   COMPONENT_LABEL,
   type CompilerSettings,
   DEFAULT_SETTINGS,
+  type EndpointInputs,
   type NetworkPolicy,
   POLICY_KIND_LABEL,
   PROFILE_LABEL,
@@ -31,6 +33,8 @@ export class FlowAttributor {
     profiles: readonly AppTrustProfile[],
     private readonly settings: CompilerSettings = DEFAULT_SETTINGS,
     private readonly namespaceLabels: NamespaceLabels,
+    /** What fqdn and service endpoints resolve to (absent: their flows attribute nothing). */
+    private readonly inputs: EndpointInputs = {},
   ) {
     for (const p of profiles) this.profiles.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p);
   }
@@ -48,8 +52,9 @@ export class FlowAttributor {
     const spec = profile.spec;
     const selectors = new Map(spec.components.map((x) => [x.name, x.podSelector]));
     const out: string[] = [];
+    const ctx = { namespace, selectors, inputs: this.inputs };
     (spec.allow ?? []).forEach((flow, i) => {
-      if (this.grants(this.grantOf(direction, component, flow, selectors), namespace, c))
+      if (this.grantsOf(direction, component, flow, ctx).some((g) => this.grants(g, namespace, c)))
         out.push(`${key} spec.allow[${i}]`);
     });
     const egressIsolated = (spec.isolate ?? ['Ingress', 'Egress']).includes('Egress');
@@ -58,20 +63,19 @@ export class FlowAttributor {
     return out;
   }
 
-  private grantOf(
+  /** The flow's own grants (several for a DNS name: one per address). */
+  private grantsOf(
     direction: Direction,
     component: string,
     flow: NonNullable<AppTrustProfile['spec']['allow']>[number],
-    selectors: Map<string, AppTrustProfile['spec']['components'][number]['podSelector']>,
-  ): Grant | undefined {
+    ctx: PeerContext,
+  ): Grant[] {
     try {
-      const grants =
-        direction === 'Ingress'
-          ? ingressGrants(component, [flow], selectors)
-          : egressGrants(component, [flow], selectors);
-      return grants[0];
+      return direction === 'Ingress'
+        ? ingressGrants(component, [flow], ctx)
+        : egressGrants(component, [flow], ctx);
     } catch {
-      return undefined; // a profile that does not validate renders nothing: nothing to attribute
+      return []; // a profile that does not validate renders nothing: nothing to attribute
     }
   }
 

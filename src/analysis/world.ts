@@ -2,7 +2,7 @@
 // outside the cluster, the NetworkPolicies in force and the profiles that rendered some of them.
 // Plain data, so the CLI (files, live cluster) and the operator (informer caches) build it alike.
 import type { AppTrustProfile } from '../api/v1alpha1/index.js';
-import type { CompilerSettings, NetworkPolicy, Protocol } from '../compiler/index.js';
+import type { CompilerSettings, EndpointInputs, NetworkPolicy, Protocol } from '../compiler/index.js';
 
 export interface Namespace {
   name: string;
@@ -45,6 +45,8 @@ export interface World {
   profiles?: AppTrustProfile[];
   /** The compiler settings the profiles were rendered with (the cluster DNS peer); default kube-dns. */
   settings?: CompilerSettings;
+  /** What the profiles' fqdn and service endpoints resolved to when they were rendered. */
+  inputs?: EndpointInputs;
 }
 
 export const isPod = (e: Endpoint): e is Pod => 'namespace' in e;
