@@ -3,7 +3,6 @@
 // (the compiler's peer and ports for that flow alone) matches this connection.
 import type { AppTrustProfile, Direction } from '../api/v1alpha1/index.js';
 import { dnsGrant, egressGrants, type Grant, ingressGrants } from '../compiler/grants.js';
-import type { PeerContext } from '../compiler/peers.js';
 import {
   COMPONENT_LABEL,
   type CompilerSettings,
@@ -15,6 +14,7 @@ import {
   PROFILE_NAME_ANNOTATION,
   type Protocol,
 } from '../compiler/index.js';
+import type { PeerContext } from '../compiler/peers.js';
 import { type NamespaceLabels, peerMatches, portsMatch } from './matching.js';
 import type { Endpoint } from './world.js';
 

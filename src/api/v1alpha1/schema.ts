@@ -275,7 +275,7 @@ const FQDN = new RegExp(FQDN_SOURCE);
 const FQDN_WILDCARD = 'wildcards are not supported (yet): name each host exactly, e.g. api.payments.example';
 const FQDN_LOWERCASE = 'must be lowercase: DNS names are written in lowercase here (exact match)';
 const FQDN_FORMAT =
-  'must be an exact DNS name: lowercase labels of a-z, 0-9, \'-\' (<= 63 chars each) joined by dots, <= 253 chars, no trailing dot';
+  "must be an exact DNS name: lowercase labels of a-z, 0-9, '-' (<= 63 chars each) joined by dots, <= 253 chars, no trailing dot";
 const fqdnText = z
   .string()
   .max(253)
@@ -555,7 +555,9 @@ export const FqdnStatusSchema = z
       .array(z.string().max(64))
       .max(MAX_FQDN_ADDRESSES)
       .optional()
-      .describe('The addresses rendered as /32 and /128 ipBlocks: the last good answers plus those within their grace period.'),
+      .describe(
+        'The addresses rendered as /32 and /128 ipBlocks: the last good answers plus those within their grace period.',
+      ),
     resolvedAt: z
       .string()
       .max(64)
