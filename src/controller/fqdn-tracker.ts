@@ -1,0 +1,216 @@
+// Keeps the DNS names of all profiles resolved: one resolution per name however many profiles name
+// it, again when its answer expires (TTL clamped), and a wake-up when a grace period ends. Every
+// change of a name's state re-queues the profiles that name it; they render from `addresses()`.
+import type { FqdnStatus } from '../api/v1alpha1/index.js';
+import {
+  addressesOf,
+  type DnsAnswer,
+  EMPTY_STATE,
+  expireGrace,
+  type FqdnTimings,
+  isDue,
+  type NameState,
+  nextWakeMs,
+  withAnswer,
+  withFailure,
+} from '../dns/address-set.js';
+
+export interface FqdnTrackerDeps {
+  resolve: (name: string) => Promise<DnsAnswer>;
+  describeError: (error: unknown) => string;
+  timings: FqdnTimings;
+  /** The profiles (keys) whose names changed state: re-render them. */
+  onChange: (profileKeys: string[]) => void;
+  /** A resolution failed (metrics). */
+  onFailure?: (name: string) => void;
+  nowMs?: () => number;
+}
+
+/** The DNSResolved condition of a profile, from the state of its names. */
+export interface DnsReport {
+  resolved: boolean;
+  reason: 'Resolved' | 'ResolutionFailed' | 'TooManyAddresses' | 'Pending';
+  message: string;
+  fqdn: FqdnStatus[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+export class FqdnTracker {
+  private readonly states = new Map<string, NameState>();
+  private readonly wanted = new Map<string, ReadonlySet<string>>(); // profile → names
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly firstWantedMs = new Map<string, number>();
+  private stopped = false;
+
+  constructor(private readonly deps: FqdnTrackerDeps) {}
+
+  private now(): number {
+    return this.deps.nowMs?.() ?? Date.now();
+  }
+
+  /**
+   * Records the names profile `key` goes to; resolves names seen for the first time before
+   * returning (a new profile renders with its addresses, not without them first).
+   */
+  async want(key: string, names: readonly string[]): Promise<void> {
+    if (names.length === 0) {
+      this.forget(key);
+      return;
+    }
+    this.wanted.set(key, new Set(names));
+    if (!this.firstWantedMs.has(key)) this.firstWantedMs.set(key, this.now());
+    const fresh = names.filter((n) => !this.states.has(n));
+    for (const name of fresh) this.states.set(name, EMPTY_STATE);
+    await Promise.all(fresh.map((name) => this.resolve(name, false)));
+    this.dropUnwanted();
+  }
+
+  forget(key: string): void {
+    this.wanted.delete(key);
+    this.firstWantedMs.delete(key);
+    this.dropUnwanted();
+  }
+
+  /** Addresses per name, for the compiler (names never resolved are absent). */
+  readonly addresses = {
+    get: (name: string): readonly string[] | undefined => {
+      const state = this.states.get(name);
+      const list = state ? addressesOf(state) : [];
+      return list.length > 0 ? list : undefined;
+    },
+  };
+
+  /** status.fqdn and the DNSResolved condition for these names (undefined: the profile has none). */
+  report(names: readonly string[]): DnsReport | undefined {
+    if (names.length === 0) return undefined;
+    const fqdn: FqdnStatus[] = [];
+    const problems: string[] = [];
+    let reason: DnsReport['reason'] = 'Resolved';
+    for (const name of [...names].sort()) {
+      const state = this.states.get(name) ?? EMPTY_STATE;
+      const addresses = addressesOf(state);
+      const entry: FqdnStatus = { name };
+      if (addresses.length > 0) entry.addresses = addresses;
+      if (state.resolvedAtMs !== undefined) entry.resolvedAt = iso(state.resolvedAtMs);
+      if (state.expiresAtMs !== undefined) entry.expiresAt = iso(state.expiresAtMs);
+      if (state.failure) {
+        entry.error = state.failure.message;
+        const kept =
+          addresses.length > 0
+            ? `last good addresses kept (${addresses.join(', ')})`
+            : 'nothing allowed to it yet';
+        problems.push(`${name}: ${state.failure.message}; ${kept}`);
+        if (reason !== 'ResolutionFailed') reason = state.failure.kind;
+      } else if (state.resolvedAtMs === undefined) {
+        problems.push(`${name}: not resolved yet; nothing allowed to it yet`);
+        if (reason === 'Resolved') reason = 'Pending';
+      }
+      fqdn.push(entry);
+    }
+    const resolved = problems.length === 0;
+    const message = resolved
+      ? `${names.length} DNS ${names.length === 1 ? 'name' : 'names'} resolved`
+      : problems.join('; ');
+    return { resolved, reason, message, fqdn };
+  }
+
+  /** Seconds since the oldest last good resolution among a profile's names (since it was wanted, when never). */
+  ageSeconds(key: string): number | undefined {
+    const names = this.wanted.get(key);
+    if (!names) return undefined;
+    const now = this.now();
+    let oldest = now;
+    for (const name of names) {
+      const at = this.states.get(name)?.resolvedAtMs ?? this.firstWantedMs.get(key) ?? now;
+      oldest = Math.min(oldest, at);
+    }
+    return (now - oldest) / 1000;
+  }
+
+  profiles(): string[] {
+    return [...this.wanted.keys()];
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private profilesWanting(name: string): string[] {
+    return [...this.wanted].filter(([, names]) => names.has(name)).map(([key]) => key);
+  }
+
+  private dropUnwanted(): void {
+    const all = new Set([...this.wanted.values()].flatMap((names) => [...names]));
+    for (const name of [...this.states.keys()])
+      if (!all.has(name) && !this.inFlight.has(name)) {
+        this.states.delete(name);
+        clearTimeout(this.timers.get(name));
+        this.timers.delete(name);
+      }
+  }
+
+  /** One resolution of `name` at a time; `notify`: tell its profiles when its state changed. */
+  private resolve(name: string, notify: boolean): Promise<void> {
+    const running = this.inFlight.get(name);
+    if (running) return running;
+    const run = (async () => {
+      const before = this.states.get(name) ?? EMPTY_STATE;
+      let after: NameState;
+      try {
+        const answer = await this.deps.resolve(name);
+        after = withAnswer(before, answer, this.now(), this.deps.timings);
+      } catch (error) {
+        after = withFailure(
+          before,
+          'ResolutionFailed',
+          this.deps.describeError(error),
+          this.now(),
+          this.deps.timings,
+        );
+      }
+      if (after.failure) this.deps.onFailure?.(name);
+      this.settle(name, after, notify);
+    })().finally(() => this.inFlight.delete(name));
+    this.inFlight.set(name, run);
+    return run;
+  }
+
+  private settle(name: string, state: NameState, notify: boolean): void {
+    if (this.stopped || this.profilesWanting(name).length === 0) {
+      this.states.delete(name); // forgotten while it was being resolved
+      return;
+    }
+    this.states.set(name, state);
+    this.schedule(name);
+    if (notify) this.deps.onChange(this.profilesWanting(name));
+  }
+
+  private schedule(name: string): void {
+    clearTimeout(this.timers.get(name));
+    const state = this.states.get(name);
+    const at = state ? nextWakeMs(state, this.deps.timings) : undefined;
+    if (at === undefined || this.stopped) return;
+    const timer = setTimeout(() => this.wake(name), Math.max(0, at - this.now()));
+    timer.unref?.();
+    this.timers.set(name, timer);
+  }
+
+  /** A timer fired: end grace periods that are over, and re-resolve when due. */
+  private wake(name: string): void {
+    this.timers.delete(name);
+    const state = this.states.get(name);
+    if (!state || this.stopped) return;
+    const now = this.now();
+    const expired = expireGrace(state, now, this.deps.timings);
+    if (isDue(expired, now)) {
+      this.states.set(name, expired);
+      void this.resolve(name, true);
+      return;
+    }
+    this.settle(name, expired, expired !== state);
+  }
+}

@@ -1,0 +1,95 @@
+// The tracker against a real DNS server on 127.0.0.1 (our own, node:dgram): TTLs, changes, failures.
+import { FqdnTracker } from '../../../src/controller/fqdn-tracker.js';
+import { describeDnsError, dnsResolver } from '../../../src/dns/resolver.js';
+import { type DnsTestServer, startDnsServer } from '../../dataplane/dns-server.js';
+
+const NAME = 'api.payments.example';
+let dns: DnsTestServer;
+beforeAll(async () => {
+  dns = await startDnsServer({});
+});
+afterAll(() => dns.close());
+
+function tracker(timings = { minTtlMs: 200, maxTtlMs: 400, graceMs: 300 }) {
+  const changes: string[][] = [];
+  const failures: string[] = [];
+  const t = new FqdnTracker({
+    resolve: dnsResolver({ server: dns.address, timeoutMs: 150, tries: 1 }),
+    describeError: describeDnsError,
+    timings,
+    onChange: (keys) => changes.push(keys),
+    onFailure: (name) => failures.push(name),
+  });
+  return { t, changes, failures };
+}
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+it('resolves A and AAAA before the first render, with the TTL clamped in expiresAt', async () => {
+  dns.answers = { [NAME]: { a: ['192.0.2.10'], aaaa: ['2001:db8::10'], ttl: 3600 } };
+  const { t } = tracker();
+  await t.want('shop/p', [NAME]);
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.10', '2001:db8::10']);
+  const report = t.report([NAME]);
+  expect(report).toMatchObject({ resolved: true, reason: 'Resolved', message: '1 DNS name resolved' });
+  const entry = report?.fqdn[0];
+  // TTL 3600 s clamped to the 400 ms maximum (seconds precision in status)
+  expect(
+    Date.parse(entry?.expiresAt as string) - Date.parse(entry?.resolvedAt as string),
+  ).toBeLessThanOrEqual(1000);
+  t.stop();
+});
+
+it('follows a change: the new address at once, the old one for the grace period only', async () => {
+  dns.answers = { [NAME]: { a: ['192.0.2.1'], ttl: 1 } };
+  const { t, changes } = tracker();
+  await t.want('shop/p', [NAME]);
+  dns.answers = { [NAME]: { a: ['192.0.2.2'], ttl: 1 } };
+  await until(() => (t.addresses.get(NAME) ?? []).includes('192.0.2.2'));
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.1', '192.0.2.2']); // .1 in grace
+  await until(() => !(t.addresses.get(NAME) ?? []).includes('192.0.2.1'));
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.2']);
+  expect(changes.flat()).toContain('shop/p');
+  t.stop();
+});
+
+it.each([
+  ['servfail', 'server failure (SERVFAIL)'],
+  ['nxdomain', 'name not found (NXDOMAIN)'],
+  ['drop', 'timed out'],
+] as const)('a %s keeps the last good set and says so', async (fail, words) => {
+  dns.answers = { [NAME]: { a: ['192.0.2.7'], ttl: 1 } };
+  const { t, failures } = tracker({ minTtlMs: 200, maxTtlMs: 400, graceMs: 100 });
+  await t.want('shop/p', [NAME]);
+  dns.answers = { [NAME]: { fail } };
+  await until(() => failures.length > 0);
+  await new Promise((r) => setTimeout(r, 500)); // well past TTL + grace
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.7']);
+  expect(t.report([NAME])).toMatchObject({
+    resolved: false,
+    reason: 'ResolutionFailed',
+    message: `${NAME}: ${words}; last good addresses kept (192.0.2.7)`,
+    fqdn: [{ name: NAME, addresses: ['192.0.2.7'], error: words }],
+  });
+  dns.answers = { [NAME]: { a: ['192.0.2.7'], ttl: 1 } };
+  await until(() => t.report([NAME])?.resolved === true);
+  t.stop();
+});
+
+it('a name that never resolved allows nothing and is reported', async () => {
+  dns.answers = {};
+  const { t } = tracker();
+  await t.want('shop/q', ['missing.example']);
+  expect(t.addresses.get('missing.example')).toBeUndefined();
+  expect(t.report(['missing.example'])?.message).toBe(
+    'missing.example: name not found (NXDOMAIN); nothing allowed to it yet',
+  );
+  t.forget('shop/q');
+  expect(t.profiles()).toEqual([]);
+  t.stop();
+});
