@@ -1,7 +1,7 @@
 // Checks the endpoints that depend on the world rather than on the spec alone: the Services a
 // profile names (present, selecting pods by label, having the named ports) and the DNS names
 // (resolved, within the address bound). Pure: Services and addresses are given as data.
-import { type AppTrustProfile, MAX_FQDN_ADDRESSES } from '../api/v1alpha1/index.js';
+import { type AppTrustProfile, type Flow, MAX_FQDN_ADDRESSES } from '../api/v1alpha1/index.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { EndpointInputs } from './peers.js';
 import { serviceKeyOf, servicePorts, serviceProblem } from './services.js';
@@ -22,28 +22,40 @@ export function checkEndpoints(
   const unresolved = new Set<string>();
   (profile.spec.allow ?? []).forEach((flow, i) => {
     for (const side of ['from', 'to'] as const) {
-      const endpoint = flow[side];
-      if (endpoint.service !== undefined) {
-        const key = serviceKeyOf(endpoint, namespace);
-        const service = inputs.services?.get(key);
-        const problem = serviceProblem(key, service);
-        if (problem) diagnostics.push({ path: `spec.allow[${i}].${side}.service`, message: problem });
-        else if (service && side === 'to')
-          for (const p of servicePorts(key, service, flow.ports).problems)
-            diagnostics.push({ path: `spec.allow[${i}].ports[${p.index}]`, message: p.message });
-      }
-      if (endpoint.fqdn !== undefined) {
-        const addresses = inputs.fqdn?.get(endpoint.fqdn);
-        if (!addresses || addresses.length === 0) unresolved.add(endpoint.fqdn);
-        else if (new Set(addresses).size > MAX_FQDN_ADDRESSES)
-          diagnostics.push({
-            path: `spec.allow[${i}].${side}.fqdn`,
-            message: `${endpoint.fqdn} has ${new Set(addresses).size} addresses; at most ${MAX_FQDN_ADDRESSES} per name`,
-          });
-      }
+      const at = `spec.allow[${i}]`;
+      if (flow[side].service !== undefined)
+        diagnostics.push(...serviceDiagnostics(flow, side, at, namespace, inputs));
+      const name = flow[side].fqdn;
+      if (name === undefined) continue;
+      const count = new Set(inputs.fqdn?.get(name) ?? []).size;
+      if (count === 0) unresolved.add(name);
+      else if (count > MAX_FQDN_ADDRESSES)
+        diagnostics.push({
+          path: `${at}.${side}.fqdn`,
+          message: `${name} has ${count} addresses; at most ${MAX_FQDN_ADDRESSES} per name`,
+        });
     }
   });
   return { diagnostics, unresolved: [...unresolved].sort() };
+}
+
+/** The Service must exist and select pods by label; as a destination, the flow ports must name its ports. */
+function serviceDiagnostics(
+  flow: Flow,
+  side: 'from' | 'to',
+  at: string,
+  namespace: string,
+  inputs: EndpointInputs,
+): Diagnostic[] {
+  const key = serviceKeyOf(flow[side], namespace);
+  const service = inputs.services?.get(key);
+  const problem = serviceProblem(key, service);
+  if (problem) return [{ path: `${at}.${side}.service`, message: problem }];
+  if (!service || side === 'from') return [];
+  return servicePorts(key, service, flow.ports).problems.map((p) => ({
+    path: `${at}.ports[${p.index}]`,
+    message: p.message,
+  }));
 }
 
 interface RawEndpoint {

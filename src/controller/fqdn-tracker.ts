@@ -36,6 +36,27 @@ export interface DnsReport {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
+/** One name's status entry, and its problem in words when it has one. */
+function describeName(
+  name: string,
+  state: NameState,
+): { status: FqdnStatus; problem?: string; kind: DnsReport['reason'] } {
+  const addresses = addressesOf(state);
+  const status: FqdnStatus = { name };
+  if (addresses.length > 0) status.addresses = addresses;
+  if (state.resolvedAtMs !== undefined) status.resolvedAt = iso(state.resolvedAtMs);
+  if (state.expiresAtMs !== undefined) status.expiresAt = iso(state.expiresAtMs);
+  const kept =
+    addresses.length > 0 ? `last good addresses kept (${addresses.join(', ')})` : 'nothing allowed to it yet';
+  if (state.failure) {
+    status.error = state.failure.message;
+    return { status, problem: `${name}: ${state.failure.message}; ${kept}`, kind: state.failure.kind };
+  }
+  if (state.resolvedAtMs === undefined)
+    return { status, problem: `${name}: not resolved yet; ${kept}`, kind: 'Pending' };
+  return { status, kind: 'Resolved' };
+}
+
 export class FqdnTracker {
   private readonly states = new Map<string, NameState>();
   private readonly wanted = new Map<string, ReadonlySet<string>>(); // profile → names
@@ -85,35 +106,21 @@ export class FqdnTracker {
   /** status.fqdn and the DNSResolved condition for these names (undefined: the profile has none). */
   report(names: readonly string[]): DnsReport | undefined {
     if (names.length === 0) return undefined;
-    const fqdn: FqdnStatus[] = [];
-    const problems: string[] = [];
-    let reason: DnsReport['reason'] = 'Resolved';
-    for (const name of [...names].sort()) {
-      const state = this.states.get(name) ?? EMPTY_STATE;
-      const addresses = addressesOf(state);
-      const entry: FqdnStatus = { name };
-      if (addresses.length > 0) entry.addresses = addresses;
-      if (state.resolvedAtMs !== undefined) entry.resolvedAt = iso(state.resolvedAtMs);
-      if (state.expiresAtMs !== undefined) entry.expiresAt = iso(state.expiresAtMs);
-      if (state.failure) {
-        entry.error = state.failure.message;
-        const kept =
-          addresses.length > 0
-            ? `last good addresses kept (${addresses.join(', ')})`
-            : 'nothing allowed to it yet';
-        problems.push(`${name}: ${state.failure.message}; ${kept}`);
-        if (reason !== 'ResolutionFailed') reason = state.failure.kind;
-      } else if (state.resolvedAtMs === undefined) {
-        problems.push(`${name}: not resolved yet; nothing allowed to it yet`);
-        if (reason === 'Resolved') reason = 'Pending';
-      }
-      fqdn.push(entry);
-    }
-    const resolved = problems.length === 0;
-    const message = resolved
-      ? `${names.length} DNS ${names.length === 1 ? 'name' : 'names'} resolved`
-      : problems.join('; ');
-    return { resolved, reason, message, fqdn };
+    const entries = [...names].sort().map((name) => describeName(name, this.states.get(name) ?? EMPTY_STATE));
+    const problems = entries.flatMap((e) => (e.problem ? [e.problem] : []));
+    const kinds = new Set(entries.map((e) => e.kind));
+    const reason: DnsReport['reason'] = kinds.has('ResolutionFailed')
+      ? 'ResolutionFailed'
+      : kinds.has('TooManyAddresses')
+        ? 'TooManyAddresses'
+        : kinds.has('Pending')
+          ? 'Pending'
+          : 'Resolved';
+    const message =
+      problems.length === 0
+        ? `${names.length} DNS ${names.length === 1 ? 'name' : 'names'} resolved`
+        : problems.join('; ');
+    return { resolved: problems.length === 0, reason, message, fqdn: entries.map((e) => e.status) };
   }
 
   /** Seconds since the oldest last good resolution among a profile's names (since it was wanted, when never). */
