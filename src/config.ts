@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CompilerSettings } from './compiler/index.js';
 import { parseAddress } from './controller/http.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
+import { FQDN_OPTIONS, type FqdnSettings, fqdnSettings } from './fqdn-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
 const list = z.string().transform((s) =>
@@ -53,6 +54,7 @@ const OPTIONS = {
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
   ...DNS_OPTIONS,
+  ...FQDN_OPTIONS,
   concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
   'kube-api-qps': [
     int(0).default(1000),
@@ -97,6 +99,8 @@ export interface OperatorOptions {
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
+  /** Resolution of spec.allow[].to.fqdn names. */
+  fqdn: FqdnSettings;
   concurrency: number;
   kubeApiQps: number;
   kubeApiBurst: number;
@@ -163,6 +167,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),
+    fqdn: fqdnSettings(raw),
     concurrency: o.concurrency,
     kubeApiQps: o['kube-api-qps'],
     kubeApiBurst: o['kube-api-burst'],

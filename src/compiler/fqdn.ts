@@ -4,7 +4,7 @@
 import type { PolicyPeer } from './networkpolicy.js';
 
 /** Addresses per DNS name; a name that is absent has not been resolved. */
-export type FqdnAddresses = ReadonlyMap<string, readonly string[]>;
+export type FqdnAddresses = { get(name: string): readonly string[] | undefined };
 
 export function hostCidr(address: string): string {
   return address.includes(':') ? `${address.toLowerCase()}/128` : `${address}/32`;

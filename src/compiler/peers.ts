@@ -11,7 +11,7 @@ export interface EndpointInputs {
   /** Addresses per DNS name (the operator's resolver; the CLI's --fqdn or --resolve). */
   fqdn?: FqdnAddresses;
   /** Services by "namespace/name" (the operator's informer; the CLI's -f inputs). */
-  services?: ReadonlyMap<string, ServiceObject>;
+  services?: { get(key: string): ServiceObject | undefined };
 }
 
 /** What a flow's endpoints are resolved against. */

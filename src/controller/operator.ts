@@ -29,6 +29,7 @@ import { registerBaselineMetrics } from './baseline-metrics.js';
 import { BaselineReconciler } from './baseline-reconciler.js';
 import { allExcluded } from './baseline-scope.js';
 import { type Reason, Reason as Reasons } from './conditions.js';
+import { EndpointInputsWatch } from './endpoint-inputs.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import {
   controllerUid,
@@ -56,6 +57,8 @@ export class Operator {
   private readonly policies: ObjectCache<LivePolicy>;
   private readonly namespaces: Informer<KubeObject>;
   private readonly pods: ObjectCache<SlimPod>;
+  /** Services and DNS names that service and fqdn endpoints render from (issue 20). */
+  private readonly endpoints: EndpointInputsWatch;
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
   private readonly elector: LeaderElector | undefined;
@@ -101,6 +104,16 @@ export class Operator {
     );
     // Only for Audit's evidence (live flows): labels, IPs and declared ports, nothing else kept.
     this.pods = namespacedCache(this.rest, kubeConfig, pods, watched, log, undefined, slimPod);
+    this.endpoints = new EndpointInputsWatch(
+      this.rest,
+      kubeConfig,
+      watched,
+      options.fqdn,
+      this.profiles,
+      (key) => this.enqueueProfile(key),
+      this.metrics.registry,
+      log,
+    );
     const store = new PolicyStore(this.rest);
     const events = new EventRecorder(this.rest, this.identity, log);
     const profileReconciler = new ProfileReconciler({
@@ -119,6 +132,7 @@ export class Operator {
       now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conflictRetryMs: hooks.conflictRetryMs ?? 30_000,
       auditEvidence: (namespace, owned, rendered) => this.auditEvidence(namespace, owned, rendered),
+      endpoints: this.endpoints,
       onReason: (key, reason) => {
         this.metrics.profileReason(key, reason);
         if (reason !== undefined) this.reasonOfReconcile.set(key, reason);
@@ -244,13 +258,14 @@ export class Operator {
       this.policies.waitForSync(),
       this.namespaces.waitForSync(),
       this.pods.waitForSync(),
+      ...this.endpoints.informers().map((i) => i.waitForSync()),
     ]);
     if (this.elector) this.elector.start();
     else this.startControllers();
   }
 
   private informers(): Array<{ start(): void; stop(): void }> {
-    return [this.profiles, this.policies, this.namespaces, this.pods];
+    return [this.profiles, this.policies, this.namespaces, this.pods, ...this.endpoints.informers()];
   }
 
   /** Every NetworkPolicy in force (a read past our label-selected cache: Audit profiles are few). */
@@ -279,7 +294,8 @@ export class Operator {
       this.profiles.hasSynced() &&
       this.policies.hasSynced() &&
       this.namespaces.hasSynced() &&
-      this.pods.hasSynced()
+      this.pods.hasSynced() &&
+      this.endpoints.informers().every((i) => i.hasSynced())
     );
   }
 
@@ -322,6 +338,7 @@ export class Operator {
     clearInterval(this.resyncTimer);
     await Promise.all([this.profileQueue.shutdown(), this.baselineQueue.shutdown()]);
     await this.elector?.stop();
+    this.endpoints.stop();
     for (const informer of this.informers()) informer.stop();
     this.rest.close();
   }

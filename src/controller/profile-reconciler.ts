@@ -18,7 +18,8 @@ import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import type { StatusApplier } from '../kube/status-writer.js';
 import type { FlowEvidence } from './audit-evidence.js';
-import { READY, Reason } from './conditions.js';
+import { DNS_RESOLVED, READY, Reason } from './conditions.js';
+import type { ProfileEndpoints } from './endpoint-inputs.js';
 import { describeOwner } from './owner.js';
 import { isNoop, type PolicyPlan, planPolicies } from './policy-plan.js';
 import { desiredStatus, ownedStatusFields, type ReconcileOutcome } from './profile-status.js';
@@ -66,6 +67,8 @@ export interface ProfileReconcilerDeps {
   auditRefreshMs?: number;
   /** Told the Ready reason of every profile reconciled (metrics), and undefined when it is gone. */
   onReason?: (key: string, reason: Reason | undefined) => void;
+  /** Services and resolved DNS names for service and fqdn endpoints (absent: none are known). */
+  endpoints?: ProfileEndpoints;
 }
 
 export interface ReconcileContext {
@@ -91,6 +94,7 @@ export class ProfileReconciler {
     const profile = this.deps.profileCache.get(key);
     if (!profile || profile.metadata.deletionTimestamp) {
       this.deps.statusWrites.forget(key);
+      this.deps.endpoints?.forget(key);
       this.deps.onReason?.(key, undefined);
       return undefined; // children go by garbage collection
     }
@@ -99,7 +103,12 @@ export class ProfileReconciler {
     // there: re-creating a policy the namespace controller just removed would only fail.
     if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return undefined;
 
-    const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
+    const inputs = await this.deps.endpoints?.prepare(key, profile);
+    const rendered = renderProfile(profile, {
+      settings: this.deps.settings,
+      defaultNamespace: namespace,
+      ...(inputs ? { inputs } : {}),
+    });
     const owned = profile.metadata.uid ? this.deps.policyCache.ownedBy(profile.metadata.uid) : [];
     if (rendered.diagnostics.length > 0)
       return this.invalid(profile, rendered.diagnostics.map(formatDiagnostic), owned, rendered.mode, ctx);
@@ -368,12 +377,14 @@ export class ProfileReconciler {
   ): Promise<boolean> {
     const key = keyOf(profile.metadata);
     this.deps.onReason?.(key, outcome.reason);
+    const dns = this.deps.endpoints?.report(profile);
     const status = desiredStatus(
       profile.status,
-      { ...outcome, generation: profile.metadata.generation },
+      { ...outcome, generation: profile.metadata.generation, ...(dns ? { dns } : {}) },
       this.deps.now,
     );
     if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return false;
+    this.dnsEvent(profile, status);
     // The decision, not the clock: a flip stamps lastTransitionTime, which must not make a second
     // look before the cache caught up count as a different status.
     const content = canonicalJson({
@@ -390,6 +401,15 @@ export class ProfileReconciler {
       if (isNotFound(error)) return false; // deleted meanwhile: nothing to report on
       throw error;
     }
+  }
+
+  /** A Warning when a DNS name stops resolving (or why changes); the last good addresses stay. */
+  private dnsEvent(profile: ProfileObject, status: ProfileStatus): void {
+    const now = status.conditions?.find((c) => c.type === DNS_RESOLVED);
+    if (!now || now.status !== 'False' || now.reason === 'Pending') return;
+    const before = profile.status?.conditions?.find((c) => c.type === DNS_RESOLVED);
+    if (before?.status === now.status && before.message === now.message) return;
+    this.event(profile, 'Warning', EventReason.DNSResolutionFailed, 'Resolve', now.message);
   }
 
   private event(profile: ProfileObject, type: EventType, reason: string, action: string, note: string): void {

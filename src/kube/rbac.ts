@@ -37,6 +37,9 @@ export const NAMESPACED_RULES: PolicyRule[] = [
   // Audit's evidence: which live flows (running pods × declared ports) enforcing would change. The
   // informer keeps only labels, IPs, declared ports and the owner of each pod; nothing is written.
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+  // `{service: NAME}` endpoints: the informer keeps each Service's type, selector and ports, and a
+  // change re-renders the profiles that name it. Nothing is written.
+  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
   // Events are deduplicated in memory and only ever created.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];
