@@ -406,7 +406,7 @@ export class ProfileReconciler {
   /** A Warning when a DNS name stops resolving (or why changes); the last good addresses stay. */
   private dnsEvent(profile: ProfileObject, status: ProfileStatus): void {
     const now = status.conditions?.find((c) => c.type === DNS_RESOLVED);
-    if (!now || now.status !== 'False' || now.reason === 'Pending') return;
+    if (now?.status !== 'False' || now.reason === 'Pending') return;
     const before = profile.status?.conditions?.find((c) => c.type === DNS_RESOLVED);
     if (before?.status === now.status && before.message === now.message) return;
     this.event(profile, 'Warning', EventReason.DNSResolutionFailed, 'Resolve', now.message);
