@@ -55,12 +55,36 @@ export class FlowAttributor {
     const ctx = { namespace, selectors, inputs: this.inputs };
     (spec.allow ?? []).forEach((flow, i) => {
       if (this.grantsOf(direction, component, flow, ctx).some((g) => this.grants(g, namespace, c)))
-        out.push(`${key} spec.allow[${i}]`);
+        out.push(`${key} spec.allow[${i}]${this.named(flow, namespace)}`);
     });
     const egressIsolated = (spec.isolate ?? ['Ingress', 'Egress']).includes('Egress');
     if (direction === 'Egress' && egressIsolated && spec.allowDNS !== false)
       if (this.grants(dnsGrant(this.settings), namespace, c)) out.push(`${key} spec.allowDNS`);
     return out;
+  }
+
+  /** For flows to a DNS name or from/to a Service: which one, with its addresses or selector. */
+  private named(flow: NonNullable<AppTrustProfile['spec']['allow']>[number], namespace: string): string {
+    const parts: string[] = [];
+    for (const [side, e] of [
+      ['from', flow.from],
+      ['to', flow.to],
+    ] as const) {
+      if (e.fqdn !== undefined)
+        parts.push(
+          `${side} fqdn ${e.fqdn} = ${(this.inputs.fqdn?.get(e.fqdn) ?? []).join(', ') || 'unresolved'}`,
+        );
+      if (e.service !== undefined) {
+        const key = `${e.namespace ?? namespace}/${e.service}`;
+        const selector = this.inputs.services?.get(key)?.spec?.selector ?? {};
+        const labels = Object.keys(selector)
+          .sort()
+          .map((k) => `${k}=${selector[k]}`)
+          .join(',');
+        parts.push(`${side} service ${key} (${labels})`);
+      }
+    }
+    return parts.length > 0 ? ` (${parts.join('; ')})` : '';
   }
 
   /** The flow's own grants (several for a DNS name: one per address). */

@@ -30,9 +30,10 @@ export interface Pod {
   owner?: string;
 }
 
-/** An address outside the cluster. */
+/** An address outside the cluster; `name` when it is what a DNS name (to.fqdn) resolved to. */
 export interface External {
   ip: string;
+  name?: string;
 }
 
 export type Endpoint = Pod | External;
@@ -51,9 +52,10 @@ export interface World {
 
 export const isPod = (e: Endpoint): e is Pod => 'namespace' in e;
 
-/** "ns/name" for a pod, the address for anything else: how verdicts and matrices name endpoints. */
+/** "ns/name" for a pod, "NAME=ADDRESS" for a DNS name's address, else the address: how verdicts and matrices name endpoints. */
 export function endpointName(e: Endpoint): string {
-  return isPod(e) ? `${e.namespace}/${e.name}` : e.ip;
+  if (isPod(e)) return `${e.namespace}/${e.name}`;
+  return e.name ? `${e.name}=${e.ip}` : e.ip;
 }
 
 export function podIps(pod: Pod): string[] {
