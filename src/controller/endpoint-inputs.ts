@@ -5,7 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type EndpointInputs, fqdnNamesOf, serviceKeysOf } from '../compiler/index.js';
+import { type EndpointInputs, fqdnNamesOf, serviceKeysOf, validateProfile } from '../compiler/index.js';
 import { clusterDnsServer, describeDnsError, dnsResolver } from '../dns/resolver.js';
 import type { FqdnSettings } from '../fqdn-settings.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
@@ -23,7 +23,8 @@ export interface ProfileEndpoints {
   /** Records the names `key` goes to (resolving new ones) and returns what to render with. */
   prepare(key: string, profile: ProfileObject): Promise<EndpointInputs>;
   forget(key: string): void;
-  report(profile: ProfileObject): DnsReport | undefined;
+  /** The DNS state of the names `key` was last prepared with (none: undefined). */
+  report(key: string): DnsReport | undefined;
 }
 
 export class EndpointInputsWatch implements ProfileEndpoints {
@@ -84,7 +85,10 @@ export class EndpointInputsWatch implements ProfileEndpoints {
   }
 
   async prepare(key: string, profile: ProfileObject): Promise<EndpointInputs> {
-    await this.tracker.want(key, fqdnNamesOf(profile));
+    // Only the names of a valid spec are resolved (never a wildcard, never more than the bound); an
+    // invalid spec keeps the names of the last good one, whose policies stay enforced.
+    const names = fqdnNamesOf(profile);
+    if (names.length === 0 || validateProfile(profile).ok) await this.tracker.want(key, names);
     return { fqdn: this.tracker.addresses, services: this.services };
   }
 
@@ -92,8 +96,8 @@ export class EndpointInputsWatch implements ProfileEndpoints {
     this.tracker.forget(key);
   }
 
-  report(profile: ProfileObject): DnsReport | undefined {
-    return this.tracker.report(fqdnNamesOf(profile));
+  report(key: string): DnsReport | undefined {
+    return this.tracker.report(this.tracker.namesOf(key));
   }
 
   informers(): Array<{ start(): void; stop(): void; waitForSync(): Promise<void>; hasSynced(): boolean }> {

@@ -82,9 +82,13 @@ export class FqdnTracker {
     }
     this.wanted.set(key, new Set(names));
     if (!this.firstWantedMs.has(key)) this.firstWantedMs.set(key, this.now());
-    const fresh = names.filter((n) => !this.states.has(n));
+    const fresh = new Set(names.filter((n) => !this.states.has(n)));
     for (const name of fresh) this.states.set(name, EMPTY_STATE);
-    await Promise.all(fresh.map((name) => this.resolve(name, false)));
+    // A name another profile is resolving for the first time is awaited too: that resolution
+    // re-queues nobody, so rendering before it ends would miss its addresses until the next change.
+    await Promise.all(
+      names.map((name) => (fresh.has(name) ? this.resolve(name, false) : this.inFlight.get(name))),
+    );
     this.dropUnwanted();
   }
 
@@ -134,6 +138,11 @@ export class FqdnTracker {
       oldest = Math.min(oldest, at);
     }
     return (now - oldest) / 1000;
+  }
+
+  /** The names profile `key` goes to, as last recorded. */
+  namesOf(key: string): string[] {
+    return [...(this.wanted.get(key) ?? [])].sort();
   }
 
   profiles(): string[] {

@@ -377,7 +377,7 @@ export class ProfileReconciler {
   ): Promise<boolean> {
     const key = keyOf(profile.metadata);
     this.deps.onReason?.(key, outcome.reason);
-    const dns = this.deps.endpoints?.report(profile);
+    const dns = this.deps.endpoints?.report(key);
     const status = desiredStatus(
       profile.status,
       { ...outcome, generation: profile.metadata.generation, ...(dns ? { dns } : {}) },

@@ -93,3 +93,18 @@ it('a name that never resolved allows nothing and is reported', async () => {
   expect(t.profiles()).toEqual([]);
   t.stop();
 });
+
+it('resolves a name once for every profile naming it; each waits for the first answer', async () => {
+  dns.answers = { [NAME]: { a: ['192.0.2.30'], ttl: 60 } };
+  const { t } = tracker({ minTtlMs: 5_000, maxTtlMs: 10_000, graceMs: 1_000 });
+  const before = dns.queries;
+  await Promise.all([t.want('a/p', [NAME]), t.want('b/q', [NAME])]);
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.30']);
+  expect(dns.queries - before).toBe(2); // one A and one AAAA query, not two of each
+  expect(t.namesOf('b/q')).toEqual([NAME]);
+  t.forget('a/p');
+  expect(t.addresses.get(NAME)).toEqual(['192.0.2.30']); // still wanted by b/q
+  t.forget('b/q');
+  expect(t.addresses.get(NAME)).toBeUndefined();
+  t.stop();
+});
