@@ -259,6 +259,13 @@ describe('to: {fqdn}', () => {
       );
     });
 
+    // Metrics: failures counted, and the age of the profile's oldest good answer.
+    const metrics = await operator.metrics.registry.metrics();
+    expect(Number(metrics.match(/^apptrust_fqdn_resolution_failures_total (\d+)/m)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(
+      new RegExp(`apptrust_fqdn_resolution_age_seconds\\{namespace="${ns}",profile="pay"\\} \\d`),
+    );
+
     // Back: DNSResolved=True again.
     dns.answers = { [NAME]: { a: ['192.0.2.20'], ttl: 1 } };
     await eventually('DNSResolved=True', async () =>
