@@ -1,94 +1,108 @@
-// What fqdn and service endpoints resolve against, kept current: a Services cache (the profiles
-// naming a Service, by an index on the profile cache, are re-queued when it changes) and the DNS
-// name tracker. The operator registers this beside the profile controller; the reconciler reads
-// it through `ProfileEndpoints`.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { type EndpointInputs, fqdnNamesOf, serviceKeysOf, validateProfile } from '../compiler/index.js';
+// What fqdn and service endpoints resolve against, kept current, for the profile controller: the
+// Services cache (a change re-queues the profiles that name the Service, found by an index on the
+// profile cache) and the DNS name tracker (a change of a name re-queues the profiles naming it).
+// The profile reconciler reads it through `ProfileEndpoints`; the controller registers `watches`.
+import { Counter, Gauge } from 'prom-client';
+import type { FqdnStatus } from '../api/v1alpha1/index.js';
+import {
+  type EndpointInputs,
+  fqdnNamesOf,
+  hostCidr,
+  serviceKeysOf,
+  validateProfile,
+} from '../compiler/index.js';
 import { clusterDnsServer, describeDnsError, dnsResolver } from '../dns/resolver.js';
-import type { FqdnSettings } from '../fqdn-settings.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
-import { keyOf, splitKey } from '../kube/objects.js';
+import type { InformerHandler } from '../kube/informer.js';
+import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { services } from '../kube/paths.js';
-import type { KubeRest } from '../kube/rest.js';
 import { type SlimService, slimService } from '../kube/services.js';
+import type { CacheSpec } from './caches.js';
+import { type EventSource, type Manager, type Watch, watch } from './controller.js';
 import { type DnsReport, FqdnTracker } from './fqdn-tracker.js';
-import type { ProfileObject } from './profile-reconciler.js';
+import type { ProfileEndpoints, ProfileObject } from './profile-reconciler.js';
 
+/** Only what `{service: NAME}` endpoints render from (type, selector, ports). */
+export const SERVICES: CacheSpec<SlimService> = {
+  name: 'services',
+  create: (c) => namespacedCache(c.rest, c.kubeConfig, services, c.watched, c.log, undefined, slimService),
+};
+
+/** Index of profiles by the Services ("namespace/name") their flows name. */
 const SERVICE_INDEX = 'service';
 
-/** What the profile reconciler needs of this: inputs to render with, and the DNS state to report. */
-export interface ProfileEndpoints {
-  /** Records the names `key` goes to (resolving new ones) and returns what to render with. */
-  prepare(key: string, profile: ProfileObject): Promise<EndpointInputs>;
-  forget(key: string): void;
-  /** The DNS state of the names `key` was last prepared with (none: undefined). */
-  report(key: string): DnsReport | undefined;
-}
-
 export class EndpointInputsWatch implements ProfileEndpoints {
-  readonly services: ObjectCache<SlimService>;
-  readonly tracker: FqdnTracker;
+  private readonly services: ObjectCache<SlimService>;
+  private readonly tracker: FqdnTracker;
+  private readonly changed: Array<InformerHandler<KubeObject>> = [];
+  /** The profiles whose names changed state, as objects of an event source a watch listens to. */
+  private readonly changes: EventSource<KubeObject> = {
+    on: (handler) => this.changed.push(handler),
+    onRelist: () => undefined,
+  };
+  private term: AbortSignal | undefined;
 
   constructor(
-    rest: KubeRest,
-    kubeConfig: KubeConfig,
-    watchNamespaces: readonly string[],
-    settings: FqdnSettings,
+    manager: Manager,
     private readonly profiles: ObjectCache<ProfileObject>,
-    private readonly enqueue: (key: string) => void,
-    registry: Registry,
-    log: Logger,
+    /** The host addresses (/32, /128) the policies a profile owns allow: what may be carried over. */
+    private readonly enforcedHosts: (profile: ProfileObject) => ReadonlySet<string>,
   ) {
-    this.services = namespacedCache(rest, kubeConfig, services, watchNamespaces, log, undefined, slimService);
+    this.services = manager.cache(SERVICES);
+    const { fqdn } = manager.options;
     const failures = new Counter({
       name: 'apptrust_fqdn_resolution_failures_total',
       help: 'Failed, empty or oversized resolutions of spec.allow[].to.fqdn names (the last good addresses stay)',
-      registers: [registry],
+      registers: [manager.metrics.registry],
     });
-    const server = settings.resolver ?? clusterDnsServer();
+    const server = fqdn.resolver ?? clusterDnsServer();
     this.tracker = new FqdnTracker({
       resolve: server
         ? dnsResolver({ server })
         : () => Promise.reject(new Error('no DNS server: set --fqdn-resolver=HOST:PORT')),
       describeError: describeDnsError,
-      timings: settings.timings,
+      timings: fqdn.timings,
       onChange: (keys) => {
-        for (const key of keys) this.enqueue(key);
+        for (const key of keys) {
+          const metadata = splitKey(key);
+          for (const handler of this.changed) handler('update', { metadata });
+        }
       },
       onFailure: (name) => {
         failures.inc();
-        log.warn({ name, server }, 'DNS resolution failed; last good addresses kept');
+        manager.log.warn({ name, server }, 'DNS resolution failed; last good addresses kept');
       },
     });
-    const tracker = this.tracker;
-    new Gauge({
-      name: 'apptrust_fqdn_resolution_age_seconds',
-      help: 'Per profile: seconds since the oldest last good resolution of its DNS names',
-      labelNames: ['namespace', 'profile'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const key of tracker.profiles()) {
-          const age = tracker.ageSeconds(key);
-          const { namespace, name } = splitKey(key);
-          if (age !== undefined) this.set({ namespace, profile: name }, age);
-        }
-      },
-    });
+    registerAgeGauge(manager, this.tracker);
     profiles.addIndex(SERVICE_INDEX, (p) => serviceKeysOf(p, p.metadata.namespace ?? ''));
-    this.services.on((_event, service) => {
-      for (const p of this.profiles.byIndex(SERVICE_INDEX, keyOf(service.metadata)))
-        this.enqueue(keyOf(p.metadata));
-    });
+  }
+
+  /** Service changes and DNS name changes, as work-queue keys of the profiles they concern. */
+  watches(): Watch[] {
+    return [
+      watch(this.services, (_event, service) =>
+        this.profiles.byIndex(SERVICE_INDEX, keyOf(service.metadata)).map((p) => keyOf(p.metadata)),
+      ),
+      watch(this.changes, (_event, object) => [keyOf(object.metadata)]),
+    ];
+  }
+
+  /**
+   * Resolving is the leader's work: when this replica's term ends, the tracker forgets everything
+   * (the next leader starts from the status and the enforced policies, see `prepare`).
+   */
+  startTerm(signal: AbortSignal): void {
+    if (this.term === signal) return;
+    this.term = signal;
+    signal.addEventListener('abort', () => this.tracker.reset(), { once: true });
   }
 
   async prepare(key: string, profile: ProfileObject): Promise<EndpointInputs> {
     // Only the names of a valid spec are resolved (never a wildcard, never more than the bound); an
     // invalid spec keeps the names of the last good one, whose policies stay enforced.
     const names = fqdnNamesOf(profile);
-    if (names.length === 0 || validateProfile(profile).ok) await this.tracker.want(key, names);
+    if (names.length === 0 || validateProfile(profile).ok)
+      await this.tracker.want(key, names, carriedOver(profile, this.enforcedHosts(profile)));
     return { fqdn: this.tracker.addresses, services: this.services };
   }
 
@@ -99,12 +113,35 @@ export class EndpointInputsWatch implements ProfileEndpoints {
   report(key: string): DnsReport | undefined {
     return this.tracker.report(this.tracker.namesOf(key));
   }
+}
 
-  informers(): Array<{ start(): void; stop(): void; waitForSync(): Promise<void>; hasSynced(): boolean }> {
-    return [this.services];
+/**
+ * What a new tracker (a restart, a new leader) starts a name from before its first answer: the
+ * addresses status.fqdn lists that the owned policies enforce now. A failed first resolution then
+ * keeps what is enforced; a status edited by hand can never add an address.
+ */
+function carriedOver(profile: ProfileObject, enforced: ReadonlySet<string>): Map<string, FqdnStatus> {
+  const out = new Map<string, FqdnStatus>();
+  for (const entry of profile.status?.fqdn ?? []) {
+    const addresses = (entry.addresses ?? []).filter((a) => enforced.has(hostCidr(a)));
+    if (addresses.length > 0) out.set(entry.name, { ...entry, addresses });
   }
+  return out;
+}
 
-  stop(): void {
-    this.tracker.stop();
-  }
+function registerAgeGauge(manager: Manager, tracker: FqdnTracker): void {
+  new Gauge({
+    name: 'apptrust_fqdn_resolution_age_seconds',
+    help: 'Per profile: seconds since the oldest last good resolution of its DNS names',
+    labelNames: ['namespace', 'profile'],
+    registers: [manager.metrics.registry],
+    collect() {
+      this.reset();
+      for (const key of tracker.profiles()) {
+        const age = tracker.ageSeconds(key);
+        const { namespace, name } = splitKey(key);
+        if (age !== undefined) this.set({ namespace, profile: name }, age);
+      }
+    },
+  });
 }

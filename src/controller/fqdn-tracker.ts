@@ -8,6 +8,7 @@ import {
   EMPTY_STATE,
   expireGrace,
   type FqdnTimings,
+  IN_ANSWER,
   isDue,
   type NameState,
   nextWakeMs,
@@ -35,6 +36,19 @@ export interface DnsReport {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * A name's state before its first answer in this process: the addresses carried over (already
+ * enforced), as of when they were resolved; due for resolution at once.
+ */
+function carriedState(entry: FqdnStatus | undefined): NameState {
+  if (!entry?.addresses?.length) return EMPTY_STATE;
+  const resolvedAtMs = entry.resolvedAt ? Date.parse(entry.resolvedAt) : Number.NaN;
+  return {
+    seen: new Map(entry.addresses.map((a) => [a, IN_ANSWER])),
+    ...(Number.isNaN(resolvedAtMs) ? {} : { resolvedAtMs }),
+  };
+}
 
 /** One name's status entry, and its problem in words when it has one. */
 function describeName(
@@ -75,7 +89,11 @@ export class FqdnTracker {
    * Records the names profile `key` goes to; resolves names seen for the first time before
    * returning (a new profile renders with its addresses, not without them first).
    */
-  async want(key: string, names: readonly string[]): Promise<void> {
+  async want(
+    key: string,
+    names: readonly string[],
+    carried: ReadonlyMap<string, FqdnStatus> = new Map(),
+  ): Promise<void> {
     if (names.length === 0) {
       this.forget(key);
       return;
@@ -83,7 +101,7 @@ export class FqdnTracker {
     this.wanted.set(key, new Set(names));
     if (!this.firstWantedMs.has(key)) this.firstWantedMs.set(key, this.now());
     const fresh = new Set(names.filter((n) => !this.states.has(n)));
-    for (const name of fresh) this.states.set(name, EMPTY_STATE);
+    for (const name of fresh) this.states.set(name, carriedState(carried.get(name)));
     // A name another profile is resolving for the first time is awaited too: that resolution
     // re-queues nobody, so rendering before it ends would miss its addresses until the next change.
     await Promise.all(
@@ -151,8 +169,16 @@ export class FqdnTracker {
 
   stop(): void {
     this.stopped = true;
+    this.reset();
+  }
+
+  /** Forgets every name and profile (this replica stopped leading); `want` starts again. */
+  reset(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.states.clear();
+    this.wanted.clear();
+    this.firstWantedMs.clear();
   }
 
   private profilesWanting(name: string): string[] {
