@@ -103,7 +103,7 @@ export class EndpointInputsWatch implements ProfileEndpoints {
     const names = fqdnNamesOf(profile);
     if (names.length === 0 || validateProfile(profile).ok)
       await this.tracker.want(key, names, carriedOver(profile, this.enforcedHosts(profile)));
-    return { fqdn: this.tracker.addresses, services: this.services };
+    return { fqdn: this.tracker.addressesFor(key), services: this.services };
   }
 
   forget(key: string): void {
@@ -111,7 +111,7 @@ export class EndpointInputsWatch implements ProfileEndpoints {
   }
 
   report(key: string): DnsReport | undefined {
-    return this.tracker.report(this.tracker.namesOf(key));
+    return this.tracker.report(key);
   }
 }
 
@@ -120,7 +120,7 @@ export class EndpointInputsWatch implements ProfileEndpoints {
  * addresses status.fqdn lists that the owned policies enforce now. A failed first resolution then
  * keeps what is enforced; a status edited by hand can never add an address.
  */
-function carriedOver(profile: ProfileObject, enforced: ReadonlySet<string>): Map<string, FqdnStatus> {
+export function carriedOver(profile: ProfileObject, enforced: ReadonlySet<string>): Map<string, FqdnStatus> {
   const out = new Map<string, FqdnStatus>();
   for (const entry of profile.status?.fqdn ?? []) {
     const addresses = (entry.addresses ?? []).filter((a) => enforced.has(hostCidr(a)));

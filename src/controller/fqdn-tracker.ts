@@ -1,6 +1,6 @@
 // Keeps the DNS names of all profiles resolved: one resolution per name however many profiles name
 // it, again when its answer expires (TTL clamped), and a wake-up when a grace period ends. Every
-// change of a name's state re-queues the profiles that name it; they render from `addresses()`.
+// change of a name's state re-queues the profiles that name it; they render from `addressesFor(profile)`.
 import type { FqdnStatus } from '../api/v1alpha1/index.js';
 import {
   addressesOf,
@@ -38,13 +38,15 @@ export interface DnsReport {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /**
- * A name's state before its first answer in this process: the addresses carried over (already
- * enforced), as of when they were resolved; due for resolution at once.
+ * A profile's view of a name before the name's first answer in this process (a restart, a new
+ * leader): the addresses carried over for that profile (already enforced by its own policies), as of
+ * when they were resolved. Never shared with another profile naming the same name.
  */
-function carriedState(entry: FqdnStatus | undefined): NameState {
-  if (!entry?.addresses?.length) return EMPTY_STATE;
+function withCarried(state: NameState, entry: FqdnStatus | undefined): NameState {
+  if (state.resolvedAtMs !== undefined || !entry?.addresses?.length) return state;
   const resolvedAtMs = entry.resolvedAt ? Date.parse(entry.resolvedAt) : Number.NaN;
   return {
+    ...state,
     seen: new Map(entry.addresses.map((a) => [a, IN_ANSWER])),
     ...(Number.isNaN(resolvedAtMs) ? {} : { resolvedAtMs }),
   };
@@ -77,6 +79,8 @@ export class FqdnTracker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly firstWantedMs = new Map<string, number>();
+  /** Profile → name → what its status listed and its policies enforce (see withCarried). */
+  private readonly carried = new Map<string, ReadonlyMap<string, FqdnStatus>>();
   private stopped = false;
 
   constructor(private readonly deps: FqdnTrackerDeps) {}
@@ -99,9 +103,10 @@ export class FqdnTracker {
       return;
     }
     this.wanted.set(key, new Set(names));
+    this.carried.set(key, carried);
     if (!this.firstWantedMs.has(key)) this.firstWantedMs.set(key, this.now());
     const fresh = new Set(names.filter((n) => !this.states.has(n)));
-    for (const name of fresh) this.states.set(name, carriedState(carried.get(name)));
+    for (const name of fresh) this.states.set(name, EMPTY_STATE);
     // A name another profile is resolving for the first time is awaited too: that resolution
     // re-queues nobody, so rendering before it ends would miss its addresses until the next change.
     await Promise.all(
@@ -112,23 +117,31 @@ export class FqdnTracker {
 
   forget(key: string): void {
     this.wanted.delete(key);
+    this.carried.delete(key);
     this.firstWantedMs.delete(key);
     this.dropUnwanted();
   }
 
-  /** Addresses per name, for the compiler (names never resolved are absent). */
-  readonly addresses = {
-    get: (name: string): readonly string[] | undefined => {
-      const state = this.states.get(name);
-      const list = state ? addressesOf(state) : [];
-      return list.length > 0 ? list : undefined;
-    },
-  };
+  /** A name as profile `key` sees it: the shared state, or what was carried over for it. */
+  private stateFor(key: string, name: string): NameState {
+    return withCarried(this.states.get(name) ?? EMPTY_STATE, this.carried.get(key)?.get(name));
+  }
 
-  /** status.fqdn and the DNSResolved condition for these names (undefined: the profile has none). */
-  report(names: readonly string[]): DnsReport | undefined {
+  /** Addresses per name for profile `key`, for the compiler (names without addresses are absent). */
+  addressesFor(key: string): { get(name: string): readonly string[] | undefined } {
+    return {
+      get: (name) => {
+        const list = addressesOf(this.stateFor(key, name));
+        return list.length > 0 ? list : undefined;
+      },
+    };
+  }
+
+  /** status.fqdn and the DNSResolved condition of profile `key` (undefined: it names no DNS name). */
+  report(key: string): DnsReport | undefined {
+    const names = this.namesOf(key);
     if (names.length === 0) return undefined;
-    const entries = [...names].sort().map((name) => describeName(name, this.states.get(name) ?? EMPTY_STATE));
+    const entries = names.map((name) => describeName(name, this.stateFor(key, name)));
     const problems = entries.flatMap((e) => (e.problem ? [e.problem] : []));
     const kinds = new Set(entries.map((e) => e.kind));
     const reason: DnsReport['reason'] = kinds.has('ResolutionFailed')
@@ -152,7 +165,7 @@ export class FqdnTracker {
     const now = this.now();
     let oldest = now;
     for (const name of names) {
-      const at = this.states.get(name)?.resolvedAtMs ?? this.firstWantedMs.get(key) ?? now;
+      const at = this.stateFor(key, name).resolvedAtMs ?? this.firstWantedMs.get(key) ?? now;
       oldest = Math.min(oldest, at);
     }
     return (now - oldest) / 1000;
@@ -178,6 +191,7 @@ export class FqdnTracker {
     this.timers.clear();
     this.states.clear();
     this.wanted.clear();
+    this.carried.clear();
     this.firstWantedMs.clear();
   }
 

@@ -273,6 +273,43 @@ describe('to: {fqdn}', () => {
     );
   });
 
+  it('a restarted operator whose resolver fails keeps the enforced addresses (carried over from status.fqdn)', async () => {
+    dns.answers = { [NAME]: { a: ['192.0.2.44'], ttl: 1 } };
+    const ns = await namespace('fqdn-restart');
+    await createProfile(ns, 'pay', [
+      { from: { component: 'payments' }, to: { fqdn: NAME }, ports: [{ port: 443 }] },
+    ]);
+    // Only .44 (an address of the earlier test may be in its grace period still).
+    const only44 = (p: NetworkPolicy) =>
+      egressOf(p).includes('192.0.2.44/32') && !egressOf(p).includes('192.0.2.20/32');
+    const enforced = await policyWhere(ns, 'pay.payments', only44);
+    await eventually('status.fqdn', async () => {
+      const entry = (await readProfile(ns, 'pay')).status?.fqdn?.[0];
+      return entry?.addresses?.join() === '192.0.2.44' ? true : undefined;
+    });
+    await operator.stop();
+    dns.answers = { [NAME]: { fail: 'drop' } };
+    const run = startTestOperator([
+      '--baseline=false',
+      `--fqdn-resolver=${dns.address}`,
+      '--fqdn-min-ttl=1s',
+      '--fqdn-max-ttl=2s',
+      '--fqdn-grace=2s',
+    ]);
+    operator = run.operator;
+    await run.started;
+    const failed = await eventually('DNSResolved=False after the restart', async () => {
+      const p = await readProfile(ns, 'pay');
+      return condition(p, 'DNSResolved')?.status === 'False' ? p : undefined;
+    });
+    expect(condition(failed, 'DNSResolved')?.message).toBe(
+      `${NAME}: timed out; last good addresses kept (192.0.2.44)`,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await readPolicy(ns, 'pay.payments')).spec.egress).toEqual(enforced.spec.egress);
+    dns.answers = { [NAME]: { a: ['192.0.2.44'], ttl: 1 } };
+  });
+
   it.each([
     [
       '*.payments.example',

@@ -34,8 +34,8 @@ it('resolves A and AAAA before the first render, with the TTL clamped in expires
   dns.answers = { [NAME]: { a: ['192.0.2.10'], aaaa: ['2001:db8::10'], ttl: 3600 } };
   const { t } = tracker();
   await t.want('shop/p', [NAME]);
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.10', '2001:db8::10']);
-  const report = t.report([NAME]);
+  expect(t.addressesFor('shop/p').get(NAME)).toEqual(['192.0.2.10', '2001:db8::10']);
+  const report = t.report('shop/p');
   expect(report).toMatchObject({ resolved: true, reason: 'Resolved', message: '1 DNS name resolved' });
   const entry = report?.fqdn[0];
   // TTL 3600 s clamped to the 400 ms maximum (seconds precision in status)
@@ -50,10 +50,10 @@ it('follows a change: the new address at once, the old one for the grace period 
   const { t, changes } = tracker();
   await t.want('shop/p', [NAME]);
   dns.answers = { [NAME]: { a: ['192.0.2.2'], ttl: 1 } };
-  await until(() => (t.addresses.get(NAME) ?? []).includes('192.0.2.2'));
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.1', '192.0.2.2']); // .1 in grace
-  await until(() => !(t.addresses.get(NAME) ?? []).includes('192.0.2.1'));
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.2']);
+  await until(() => (t.addressesFor('shop/p').get(NAME) ?? []).includes('192.0.2.2'));
+  expect(t.addressesFor('shop/p').get(NAME)).toEqual(['192.0.2.1', '192.0.2.2']); // .1 in grace
+  await until(() => !(t.addressesFor('shop/p').get(NAME) ?? []).includes('192.0.2.1'));
+  expect(t.addressesFor('shop/p').get(NAME)).toEqual(['192.0.2.2']);
   expect(changes.flat()).toContain('shop/p');
   t.stop();
 });
@@ -69,15 +69,15 @@ it.each([
   dns.answers = { [NAME]: { fail } };
   await until(() => failures.length > 0);
   await new Promise((r) => setTimeout(r, 500)); // well past TTL + grace
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.7']);
-  expect(t.report([NAME])).toMatchObject({
+  expect(t.addressesFor('shop/p').get(NAME)).toEqual(['192.0.2.7']);
+  expect(t.report('shop/p')).toMatchObject({
     resolved: false,
     reason: 'ResolutionFailed',
     message: `${NAME}: ${words}; last good addresses kept (192.0.2.7)`,
     fqdn: [{ name: NAME, addresses: ['192.0.2.7'], error: words }],
   });
   dns.answers = { [NAME]: { a: ['192.0.2.7'], ttl: 1 } };
-  await until(() => t.report([NAME])?.resolved === true);
+  await until(() => t.report('shop/p')?.resolved === true);
   t.stop();
 });
 
@@ -85,8 +85,8 @@ it('a name that never resolved allows nothing and is reported', async () => {
   dns.answers = {};
   const { t } = tracker();
   await t.want('shop/q', ['missing.example']);
-  expect(t.addresses.get('missing.example')).toBeUndefined();
-  expect(t.report(['missing.example'])?.message).toBe(
+  expect(t.addressesFor('shop/q').get('missing.example')).toBeUndefined();
+  expect(t.report('shop/q')?.message).toBe(
     'missing.example: name not found (NXDOMAIN); nothing allowed to it yet',
   );
   t.forget('shop/q');
@@ -99,12 +99,30 @@ it('resolves a name once for every profile naming it; each waits for the first a
   const { t } = tracker({ minTtlMs: 5_000, maxTtlMs: 10_000, graceMs: 1_000 });
   const before = dns.queries;
   await Promise.all([t.want('a/p', [NAME]), t.want('b/q', [NAME])]);
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.30']);
+  expect(t.addressesFor('b/q').get(NAME)).toEqual(['192.0.2.30']);
   expect(dns.queries - before).toBe(2); // one A and one AAAA query, not two of each
   expect(t.namesOf('b/q')).toEqual([NAME]);
   t.forget('a/p');
-  expect(t.addresses.get(NAME)).toEqual(['192.0.2.30']); // still wanted by b/q
+  expect(t.addressesFor('b/q').get(NAME)).toEqual(['192.0.2.30']); // still wanted by b/q
   t.forget('b/q');
-  expect(t.addresses.get(NAME)).toBeUndefined();
+  expect(t.addressesFor('b/q').get(NAME)).toBeUndefined();
+  t.stop();
+});
+
+it('carries over, per profile, the addresses its status lists and its policies enforce, until the first answer', async () => {
+  dns.answers = { [NAME]: { fail: 'servfail' } };
+  const { t } = tracker();
+  const carried = new Map([
+    [NAME, { name: NAME, addresses: ['192.0.2.50'], resolvedAt: '2026-12-01T00:00:00Z' }],
+  ]);
+  await Promise.all([t.want('a/p', [NAME], carried), t.want('b/q', [NAME])]);
+  expect(t.addressesFor('a/p').get(NAME)).toEqual(['192.0.2.50']);
+  expect(t.addressesFor('b/q').get(NAME)).toBeUndefined(); // never another profile's
+  expect(t.report('a/p')?.message).toBe(
+    `${NAME}: server failure (SERVFAIL); last good addresses kept (192.0.2.50)`,
+  );
+  dns.answers = { [NAME]: { a: ['192.0.2.51'], ttl: 1 } };
+  await until(() => t.report('a/p')?.resolved === true);
+  expect(t.addressesFor('a/p').get(NAME)).toEqual(['192.0.2.51']); // the answer wins
   t.stop();
 });
