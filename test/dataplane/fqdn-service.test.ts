@@ -118,12 +118,13 @@ describeDataplane('dataplane: fqdn and service endpoints on packets', () => {
       timeUntil(dataplane, payments, GW_NEW, 443, 'TCP', true, changed, 15_000),
       timeUntil(dataplane, payments, GW_OLD, 443, 'TCP', false, changed, 15_000),
     ]);
-    recordLatency(`fqdn: DNS change -> new address allowed (TTL ${TTL_S}s)`, 'allow', allowNew);
-    recordLatency(
-      `fqdn: DNS change -> old address blocked (TTL ${TTL_S}s + grace ${GRACE_S}s)`,
-      'block',
-      blockOld,
-    );
+    record({ what: 'DNS change -> new address allowed', ttlS: TTL_S, ms: allowNew.ms ?? null });
+    record({
+      what: 'DNS change -> old address blocked',
+      ttlS: TTL_S,
+      graceS: GRACE_S,
+      ms: blockOld.ms ?? null,
+    });
     measured.push(
       `DNS change -> new address allowed on packets: ${allowNew.ms} ms (TTL ${TTL_S} s); old address blocked: ${blockOld.ms} ms (TTL ${TTL_S} s + grace ${GRACE_S} s)`,
     );
