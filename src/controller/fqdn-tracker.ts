@@ -38,18 +38,32 @@ export interface DnsReport {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /**
- * A profile's view of a name before the name's first answer in this process (a restart, a new
- * leader): the addresses carried over for that profile (already enforced by its own policies), as of
- * when they were resolved. Never shared with another profile naming the same name.
+ * A profile's view of a name carried over from before this process (a restart, a new leader): the
+ * addresses its status listed and its own policies enforce. Before the name's first answer here
+ * they are its addresses (a failing resolver keeps them); the first answer is when those it lacks
+ * leave, so they stay for the grace period from then, like any address leaving the answers. Never
+ * shared with another profile naming the same name.
  */
-function withCarried(state: NameState, entry: FqdnStatus | undefined): NameState {
-  if (state.resolvedAtMs !== undefined || !entry?.addresses?.length) return state;
-  const resolvedAtMs = entry.resolvedAt ? Date.parse(entry.resolvedAt) : Number.NaN;
-  return {
-    ...state,
-    seen: new Map(entry.addresses.map((a) => [a, IN_ANSWER])),
-    ...(Number.isNaN(resolvedAtMs) ? {} : { resolvedAtMs }),
-  };
+function withCarried(
+  state: NameState,
+  entry: FqdnStatus | undefined,
+  firstAnswerMs: number | undefined,
+  nowMs: number,
+  graceMs: number,
+): NameState {
+  if (!entry?.addresses?.length) return state;
+  if (firstAnswerMs === undefined) {
+    const resolvedAtMs = entry.resolvedAt ? Date.parse(entry.resolvedAt) : Number.NaN;
+    return {
+      ...state,
+      seen: new Map(entry.addresses.map((a) => [a, IN_ANSWER])),
+      ...(Number.isNaN(resolvedAtMs) ? {} : { resolvedAtMs }),
+    };
+  }
+  if (firstAnswerMs + graceMs <= nowMs) return state;
+  const seen = new Map(state.seen);
+  for (const address of entry.addresses) if (!seen.has(address)) seen.set(address, firstAnswerMs);
+  return { ...state, seen };
 }
 
 /** One name's status entry, and its problem in words when it has one. */
@@ -81,6 +95,8 @@ export class FqdnTracker {
   private readonly firstWantedMs = new Map<string, number>();
   /** Profile → name → what its status listed and its policies enforce (see withCarried). */
   private readonly carried = new Map<string, ReadonlyMap<string, FqdnStatus>>();
+  /** Name → its first good answer in this process: carried-over addresses leave then. */
+  private readonly firstAnswerMs = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly deps: FqdnTrackerDeps) {}
@@ -103,7 +119,14 @@ export class FqdnTracker {
       return;
     }
     this.wanted.set(key, new Set(names));
-    this.carried.set(key, carried);
+    // Carried over only until a name's first answer here: after it, what was kept stays as it was.
+    const before = this.carried.get(key);
+    const kept = new Map<string, FqdnStatus>();
+    for (const name of names) {
+      const entry = this.firstAnswerMs.has(name) ? before?.get(name) : carried.get(name);
+      if (entry) kept.set(name, entry);
+    }
+    this.carried.set(key, kept);
     if (!this.firstWantedMs.has(key)) this.firstWantedMs.set(key, this.now());
     const fresh = new Set(names.filter((n) => !this.states.has(n)));
     for (const name of fresh) this.states.set(name, EMPTY_STATE);
@@ -124,7 +147,13 @@ export class FqdnTracker {
 
   /** A name as profile `key` sees it: the shared state, or what was carried over for it. */
   private stateFor(key: string, name: string): NameState {
-    return withCarried(this.states.get(name) ?? EMPTY_STATE, this.carried.get(key)?.get(name));
+    return withCarried(
+      this.states.get(name) ?? EMPTY_STATE,
+      this.carried.get(key)?.get(name),
+      this.firstAnswerMs.get(name),
+      this.now(),
+      this.deps.timings.graceMs,
+    );
   }
 
   /** Addresses per name for profile `key`, for the compiler (names without addresses are absent). */
@@ -192,6 +221,7 @@ export class FqdnTracker {
     this.states.clear();
     this.wanted.clear();
     this.carried.clear();
+    this.firstAnswerMs.clear();
     this.firstWantedMs.clear();
   }
 
@@ -204,6 +234,7 @@ export class FqdnTracker {
     for (const name of [...this.states.keys()])
       if (!all.has(name) && !this.inFlight.has(name)) {
         this.states.delete(name);
+        this.firstAnswerMs.delete(name);
         clearTimeout(this.timers.get(name));
         this.timers.delete(name);
       }
@@ -241,6 +272,8 @@ export class FqdnTracker {
       return;
     }
     this.states.set(name, state);
+    if (state.resolvedAtMs !== undefined && !state.failure && !this.firstAnswerMs.has(name))
+      this.firstAnswerMs.set(name, state.resolvedAtMs);
     this.schedule(name);
     if (notify) this.deps.onChange(this.profilesWanting(name));
   }
@@ -248,11 +281,21 @@ export class FqdnTracker {
   private schedule(name: string): void {
     clearTimeout(this.timers.get(name));
     const state = this.states.get(name);
-    const at = state ? nextWakeMs(state, this.deps.timings) : undefined;
+    const times = [state ? nextWakeMs(state, this.deps.timings) : undefined, this.carriedGraceEnd(name)];
+    const due = times.filter((t): t is number => t !== undefined);
+    const at = due.length > 0 ? Math.min(...due) : undefined;
     if (at === undefined || this.stopped) return;
     const timer = setTimeout(() => this.wake(name), Math.max(0, at - this.now()));
     timer.unref?.();
     this.timers.set(name, timer);
+  }
+
+  /** When the grace of carried-over addresses of `name` ends (undefined: none, or before its first answer). */
+  private carriedGraceEnd(name: string): number | undefined {
+    const first = this.firstAnswerMs.get(name);
+    if (first === undefined) return undefined;
+    const carries = this.profilesWanting(name).some((key) => this.carried.get(key)?.has(name));
+    return carries ? first + this.deps.timings.graceMs : undefined;
   }
 
   /** A timer fired: end grace periods that are over, and re-resolve when due. */
@@ -261,6 +304,17 @@ export class FqdnTracker {
     const state = this.states.get(name);
     if (!state || this.stopped) return;
     const now = this.now();
+    const carriedEnd = this.carriedGraceEnd(name);
+    if (carriedEnd !== undefined && carriedEnd <= now) {
+      // The carried-over addresses' grace is over: they go, and only they had them.
+      const keys = this.profilesWanting(name).filter((key) => this.carried.get(key)?.has(name));
+      for (const key of keys) {
+        const rest = new Map(this.carried.get(key));
+        rest.delete(name);
+        this.carried.set(key, rest);
+      }
+      if (keys.length > 0) this.deps.onChange(keys);
+    }
     const expired = expireGrace(state, now, this.deps.timings);
     if (isDue(expired, now)) {
       this.states.set(name, expired);

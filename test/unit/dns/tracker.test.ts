@@ -109,9 +109,9 @@ it('resolves a name once for every profile naming it; each waits for the first a
   t.stop();
 });
 
-it('carries over, per profile, the addresses its status lists and its policies enforce, until the first answer', async () => {
+it('carries over, per profile, the addresses its status lists and its policies enforce, until the first answer and its grace', async () => {
   dns.answers = { [NAME]: { fail: 'servfail' } };
-  const { t } = tracker();
+  const { t, changes } = tracker();
   const carried = new Map([
     [NAME, { name: NAME, addresses: ['192.0.2.50'], resolvedAt: '2026-12-01T00:00:00Z' }],
   ]);
@@ -123,6 +123,10 @@ it('carries over, per profile, the addresses its status lists and its policies e
   );
   dns.answers = { [NAME]: { a: ['192.0.2.51'], ttl: 1 } };
   await until(() => t.report('a/p')?.resolved === true);
-  expect(t.addressesFor('a/p').get(NAME)).toEqual(['192.0.2.51']); // the answer wins
+  // The answer lacks .50: it leaves now, and stays for the grace period (300 ms), for a/p only.
+  expect(t.addressesFor('a/p').get(NAME)).toEqual(['192.0.2.50', '192.0.2.51']);
+  expect(t.addressesFor('b/q').get(NAME)).toEqual(['192.0.2.51']);
+  await until(() => t.addressesFor('a/p').get(NAME)?.join() === '192.0.2.51');
+  expect(changes.flat()).toContain('a/p');
   t.stop();
 });
