@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { helmRbacYaml, rbacYaml } from '../../../hack/rbac/rbac-yaml.js';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
 import { CLUSTER_SCOPED_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
-import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
 
