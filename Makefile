@@ -144,11 +144,11 @@ e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, sa
 
 bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
 	node dist-test/hack/bench/render-bench.js
-	node dist-test/test/bench/analysis-bench.js
-	node dist-test/test/bench/run-bench.js
+	node dist-test/hack/bench/analysis-bench.js
+	node dist-test/hack/bench/run-bench.js
 
 bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
-	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js
+	node --max-old-space-size=4096 dist-test/hack/bench/memory-bench.js
 
 bench-readme: build ## Write README.md's performance table from bench-results/bench-{1000,5000}.json
-	node dist-test/test/bench/readme-table.js --write
+	node dist-test/hack/bench/readme-table.js --write

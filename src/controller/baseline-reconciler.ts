@@ -139,7 +139,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Restored,
+        BaselineEventReason.BaselineRestored,
         EventAction.Restore,
         `${BASELINE_POLICY_NAME} put back as it was`,
       );
@@ -156,8 +156,11 @@ export class BaselineReconciler {
       throw error;
     }
     const [reason, note] = isMarkedProtected(ns)
-      ? [BaselineEventReason.Restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
-      : [BaselineEventReason.Created, `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`];
+      ? [BaselineEventReason.BaselineRestored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
+      : [
+          BaselineEventReason.BaselineCreated,
+          `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`,
+        ];
     this.event(ns, 'Normal', reason, EventAction.Create, note);
     return true;
   }
@@ -168,7 +171,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.Blocked,
+      BaselineEventReason.BaselineBlocked,
       EventAction.Create,
       `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with ${OPT_OUT}`,
     );
@@ -186,7 +189,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Removed,
+        BaselineEventReason.BaselineRemoved,
         EventAction.Delete,
         `${BASELINE_POLICY_NAME} removed: ${why}`,
       );
@@ -222,7 +225,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.UnknownValue,
+      BaselineEventReason.UnknownBaselineValue,
       EventAction.Validate,
       `label ${BASELINE_LABEL}="${value}" is not understood and is ignored; accepted values: ${ACCEPTED_BASELINE_VALUES.join(', ')}`,
     );

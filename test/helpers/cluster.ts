@@ -32,6 +32,12 @@ export async function createNamespace(
   return name;
 }
 
+/** A client and a fresh namespace for one test file's beforeAll (`deleteNamespace` in its afterAll). */
+export async function withTestNamespace(prefix: string): Promise<{ rest: KubeRest; ns: string }> {
+  const rest = testRest();
+  return { rest, ns: await createNamespace(rest, prefix) };
+}
+
 export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
   await rest.delete(namespace(name)).catch(() => undefined);
 }
