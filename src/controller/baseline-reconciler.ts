@@ -20,7 +20,7 @@ import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
-import { isUpToDate, type LivePolicy, type PolicyStore } from '../kube/policy-store.js';
+import { isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import {
   ACCEPTED_BASELINE_VALUES,
   BASELINE_LABEL,
@@ -42,13 +42,14 @@ export interface BaselineSettings extends BaselineScopeSettings {
   allowDNS: boolean;
 }
 
+/** What the reconciler calls, and nothing more: the real clients in production, FakeCluster in unit tests. */
 export interface BaselineReconcilerDeps {
-  store: PolicyStore;
+  store: Pick<PolicyWriter, 'create' | 'replace' | 'delete'>;
   namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
   policies: Pick<ObjectCache<LivePolicy>, 'get'>;
-  record: BaselineRecord;
-  labels: NamespaceLabels;
-  events: EventRecorder;
+  record: Pick<BaselineRecord, 'ensure' | 'remove'>;
+  labels: Pick<NamespaceLabels, 'set'>;
+  events: Pick<EventRecorder, 'record'>;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
   /** A foreign policy holding the name is not in our cache (no event when it goes): look again. */
