@@ -61,7 +61,7 @@ describe('AppTrustProfile CRD on a real API server', () => {
   });
 
   it.each(SCENARIOS.map((s) => s.example))('accepts the example %s', async (example) => {
-    const body = loadSample(example) as ReturnType<typeof base>;
+    const body = loadSample(example) as unknown as ReturnType<typeof base>;
     body.metadata = { ...body.metadata, namespace: ns };
     expect(await create(body)).toBeUndefined();
   });
