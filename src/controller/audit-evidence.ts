@@ -132,18 +132,14 @@ function countCells(own: readonly Workload[], all: readonly Workload[]): number 
  */
 export function flowEvidence(
   live: LiveWorld,
-  namespace: string,
-  owned: ReadonlySet<string>,
-  rendered: readonly NetworkPolicy[],
-  limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
-  runtime: EvidenceRuntime = REAL_RUNTIME,
+  ...question: Parameters<typeof flowEvidenceInWorld> extends [World, ...infer Rest] ? Rest : never
 ): Promise<FlowEvidence> {
   const world: World = {
     namespaces: live.namespaces.map((ns) => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} })),
     pods: live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined),
     policies: [...live.policies],
   };
-  return flowEvidenceInWorld(world, namespace, owned, rendered, limits, runtime);
+  return flowEvidenceInWorld(world, ...question);
 }
 
 /** The same over a world as the analysis reads it (the CLI builds one from files). */
