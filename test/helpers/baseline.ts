@@ -9,7 +9,7 @@ import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
-import { BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
+import { AUDIT_EVIDENCE_RULES, BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from './cluster.js';
 import { TEST_OPERATOR_NAMESPACE } from './operator.js';
@@ -129,7 +129,8 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
         metadata: { name: account },
-        rules: CLUSTER_RULES,
+        // What config/default grants: the operator's rules and, on by default, Audit's evidence (pods).
+        rules: [...CLUSTER_RULES, ...AUDIT_EVIDENCE_RULES],
       },
     ],
     [
