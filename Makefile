@@ -42,8 +42,8 @@ fmt: deps ## Format and apply safe lint fixes
 	biome check --write .
 
 manifests: build ## Regenerate crds/ (zod schema) and the RBAC (src/kube/rbac.ts)
-	node dist/api/v1alpha1/generate-crd.js crds/apptrust.dev_apptrustprofiles.yaml
-	node dist/kube/generate-rbac.js config/rbac/role.yaml config/helm/apptrust-operator/templates/role.yaml
+	node dist-test/hack/crd/generate-crd.js crds/apptrust.dev_apptrustprofiles.yaml
+	node dist-test/hack/rbac/generate-rbac.js config/rbac/role.yaml config/helm/apptrust-operator/templates/role.yaml
 
 control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and etcd
 	test/cluster/build.sh
@@ -74,14 +74,14 @@ test-dataplane: build control-plane ## Dataplane tier only: kind's enforcer judg
 	exit $$status
 
 dataplane-down: ## Remove what a dataplane test run left behind (processes, network namespaces, its control plane), also after a killed run
-	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js down; \
+	@if [ -f dist-test/hack/dataplane/cli.js ]; then node dist-test/hack/dataplane/cli.js down; \
 	else echo "nothing built, nothing running"; fi
 
 demo: build control-plane ## Linux, root: control plane, dataplane, operator and the samples with pods; prints each sample's probes; stays up (make demo-down)
-	node dist-test/test/dataplane/cli.js demo up
+	node dist-test/hack/dataplane/cli.js demo up
 
 demo-down: ## Stop what make demo started
-	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js demo down; \
+	@if [ -f dist-test/hack/dataplane/cli.js ]; then node dist-test/hack/dataplane/cli.js demo down; \
 	else echo "nothing built, nothing running"; fi
 
 test-faults: build control-plane ## Fault injection against the operator process: API server restart, etcd compaction, SIGKILLs, a paused leader, an idle operator (test-results/faults.json)
@@ -89,10 +89,10 @@ test-faults: build control-plane ## Fault injection against the operator process
 	$(JEST) --selectProjects faults --runInBand
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
-	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)
+	node dist-test/hack/cluster/cli.js up $(CLUSTER_DIR)
 
 cluster-down: ## Stop the local control plane (also after a crashed test run)
-	@if [ -f dist-test/test/cluster/cli.js ]; then node dist-test/test/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
+	@if [ -f dist-test/hack/cluster/cli.js ]; then node dist-test/hack/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
 	else echo "nothing built, nothing running"; fi
 
 # ARGS: operator flags, e.g. make run ARGS="--log-level=debug --baseline=false".
@@ -101,18 +101,18 @@ run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or
 	@for f in $$(echo "$${KUBECONFIG:-}" | tr ':' ' '); do \
 	  [ -f "$$f" ] || { echo "make run: KUBECONFIG names $$f, which does not exist (unset KUBECONFIG to use ~/.kube/config or the local control plane)" >&2; exit 2; }; \
 	done; \
-	if node dist-test/test/cluster/cli.js reachable; then \
+	if node dist-test/hack/cluster/cli.js reachable; then \
 	  echo "using the cluster of your current kubeconfig"; \
 	else \
 	  echo "no cluster answers: starting the local control plane (or reusing the running one)"; \
-	  test/cluster/build.sh && node dist-test/test/cluster/cli.js up $(CLUSTER_DIR) || exit $$?; \
+	  test/cluster/build.sh && node dist-test/hack/cluster/cli.js up $(CLUSTER_DIR) || exit $$?; \
 	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"; \
 	  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig; \
 	fi; \
-	node dist-test/test/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
+	node dist-test/hack/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
 
 install: build ## Install the CRD into the current kubeconfig's cluster
-	node dist-test/test/cluster/cli.js install-crds
+	node dist-test/hack/cluster/cli.js install-crds
 
 uninstall: $(KUBECTL_DEP) ## Delete the CRDs: every profile and, through owner references, its NetworkPolicies go too; the baseline record
 	$(KUBECTL) delete --ignore-not-found -k config/crd
@@ -143,12 +143,12 @@ e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, sa
 	test/e2e/kind.sh
 
 bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
-	node dist/bench/render-bench.js
-	node dist-test/test/bench/analysis-bench.js
-	node dist-test/test/bench/run-bench.js
+	node dist-test/hack/bench/render-bench.js
+	node dist-test/hack/bench/analysis-bench.js
+	node dist-test/hack/bench/run-bench.js
 
 bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
-	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js
+	node --max-old-space-size=4096 dist-test/hack/bench/memory-bench.js
 
 bench-readme: build ## Write README.md's performance table from bench-results/bench-{1000,5000}.json
-	node dist-test/test/bench/readme-table.js --write
+	node dist-test/hack/bench/readme-table.js --write

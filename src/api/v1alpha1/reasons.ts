@@ -43,28 +43,35 @@ export const DnsResolvedReason = {
 } as const;
 export type DnsResolvedReason = (typeof DnsResolvedReason)[keyof typeof DnsResolvedReason];
 
-/** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
-export const BaselineEventReason = {
-  Created: 'BaselineCreated',
-  Restored: 'BaselineRestored',
-  Removed: 'BaselineRemoved',
-  /** A policy of the baseline's name that the operator did not create holds the name. */
-  Blocked: 'BaselineBlocked',
-  /** The namespace's baseline label has a value the operator does not understand. */
-  UnknownValue: 'UnknownBaselineValue',
-} as const;
+/** `{ A: 'A', ... }`: constants that are their own names, for the short lists below. */
+function named<const T extends string>(...names: T[]): { readonly [K in T]: K } {
+  return Object.fromEntries(names.map((n) => [n, n])) as { readonly [K in T]: K };
+}
+
+/**
+ * Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace):
+ * created, restored (edited or deleted, put back), removed (opt-out, exclusion, rollback), blocked
+ * (a policy the operator did not create holds the name), and a baseline label value it does not know.
+ */
+export const BaselineEventReason = named(
+  'BaselineCreated',
+  'BaselineRestored',
+  'BaselineRemoved',
+  'BaselineBlocked',
+  'UnknownBaselineValue',
+);
 export type BaselineEventReason = (typeof BaselineEventReason)[keyof typeof BaselineEventReason];
 
-/** The `action` of an Event: what the operator did or would do about the object. */
-export const EventAction = {
-  Validate: 'Validate',
-  Apply: 'Apply',
-  Repair: 'Repair',
-  Audit: 'Audit',
-  Create: 'Create',
-  Restore: 'Restore',
-  Delete: 'Delete',
+/** The `action` of an Event: what the operator did, or would do, about the object. */
+export const EventAction = named(
+  'Validate',
+  'Apply',
+  'Repair',
+  'Audit',
+  'Create',
+  'Restore',
+  'Delete',
   /** A DNS name of a profile was resolved (and failed). */
-  Resolve: 'Resolve',
-} as const;
+  'Resolve',
+);
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { crd } from './paths.js';
-import type { KubeRest } from './rest.js';
+import { crd } from '../../src/kube/paths.js';
+import type { KubeRest } from '../../src/kube/rest.js';
 
 interface Crd {
   metadata: { name: string };

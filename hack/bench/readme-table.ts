@@ -1,11 +1,11 @@
 // The README's performance table, produced from the benchmark's JSON (ratios first; rows are
 // recomputed from the raw runs, so a change to report.ts applies to older results too):
-//   node dist-test/test/bench/readme-table.js            prints it
-//   node dist-test/test/bench/readme-table.js --write    replaces the block between the
+//   node dist-test/hack/bench/readme-table.js            prints it
+//   node dist-test/hack/bench/readme-table.js --write    replaces the block between the
 //                                                        <!-- bench:start --> / <!-- bench:end --> markers in README.md
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../cluster/repo.js';
+import { REPO_ROOT } from '../../test/cluster/repo.js';
 import { type Pair, rows } from './report.js';
 import { round, type Spread } from './stats.js';
 

@@ -1,7 +1,7 @@
 // Benchmark: compile time of 1,000 profiles (the CLI's hot path). Prints numbers and writes
 // bench-results/render.json for comparison across runs. Not a test: nothing asserts a time.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { renderProfiles } from '../compiler/index.js';
+import { renderProfiles } from '../../src/compiler/index.js';
 
 const PROFILES = 1000;
 

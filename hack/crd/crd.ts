@@ -2,7 +2,15 @@
 // every node typed, no $ref, no additionalProperties beside properties, no anyOf carrying types,
 // and (our choice, for clean GitOps diffs) no `default:` anywhere in spec.
 import { z } from 'zod';
-import { API_VERSION, GROUP, KIND, PLURAL, SpecSchema, StatusSchema, VERSION } from './schema.js';
+import {
+  API_VERSION,
+  GROUP,
+  KIND,
+  PLURAL,
+  SpecSchema,
+  StatusSchema,
+  VERSION,
+} from '../../src/api/v1alpha1/schema.js';
 
 type JsonSchema = { [key: string]: unknown };
 

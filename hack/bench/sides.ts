@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { REPO_ROOT } from '../cluster/repo.js';
+import { REPO_ROOT } from '../../test/cluster/repo.js';
 import { BENCH_BASELINE_ARGS } from './baseline-scope.js';
 
 export type SideName = 'floor' | 'operator';
@@ -65,7 +65,7 @@ function failOnEarlyExit(child: ChildProcess, name: string, logFile: string): vo
 
 export function startFloor(options: StartOptions): SideProcess {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(NODE, [join(REPO_ROOT, 'dist-test', 'test', 'bench', 'floor-client.js')], {
+  const child = spawn(NODE, [join(REPO_ROOT, 'dist-test', 'hack', 'bench', 'floor-client.js')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

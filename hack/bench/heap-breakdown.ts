@@ -2,7 +2,7 @@
 // owner we can name (an informer's cache per resource, the event recorder, the metrics registry,
 // the work queues, the REST client, sockets, watch streams) or, failing that, to its kind (code,
 // strings, other). Plus managedFields across all caches. Usage:
-//   node dist-test/test/bench/heap-breakdown.js file.heapsnapshot [more...]
+//   node dist-test/hack/bench/heap-breakdown.js file.heapsnapshot [more...]
 import { HeapGraph } from './heap-graph.js';
 
 export interface Category {

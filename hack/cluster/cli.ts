@@ -2,11 +2,11 @@
 
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { installCrds } from '../../src/kube/crd-install.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { runningControlPlane, startControlPlane, stopControlPlane } from './controlplane.js';
-import { ensureOperatorNamespace, installProjectCrds, OPERATOR_NAMESPACE } from './crds.js';
-import { REPO_ROOT } from './repo.js';
+import { runningControlPlane, startControlPlane, stopControlPlane } from '../../test/cluster/controlplane.js';
+import { ensureOperatorNamespace, installProjectCrds, OPERATOR_NAMESPACE } from '../../test/cluster/crds.js';
+import { REPO_ROOT } from '../../test/cluster/repo.js';
+import { installCrds } from '../crd/crd-install.js';
 
 async function currentClusterAnswers(): Promise<boolean> {
   try {

@@ -15,9 +15,9 @@ import { parseOptions } from '../../src/config.js';
 import type { KubeList, KubeObject } from '../../src/kube/objects.js';
 import { namespaces, networkPolicies, profiles } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { startControlPlane, stopControlPlane } from '../cluster/controlplane.js';
-import { installProjectCrds } from '../cluster/crds.js';
-import { REPO_ROOT } from '../cluster/repo.js';
+import { startControlPlane, stopControlPlane } from '../../test/cluster/controlplane.js';
+import { installProjectCrds } from '../../test/cluster/crds.js';
+import { REPO_ROOT } from '../../test/cluster/repo.js';
 import { wantsBaseline } from './baseline-scope.js';
 import { waitServed } from './cluster-reset.js';
 import { Convergence } from './convergence.js';
@@ -136,7 +136,7 @@ async function measureStage(
     nodeArgs: [
       '--expose-gc',
       '--import',
-      join(REPO_ROOT, 'dist-test', 'test', 'bench', 'memory-probe.js'),
+      join(REPO_ROOT, 'dist-test', 'hack', 'bench', 'memory-probe.js'),
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
     ],
     env: { BENCH_PROBE_DIR: probeDir },

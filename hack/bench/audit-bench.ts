@@ -1,7 +1,7 @@
 // Benchmark: one Audit profile's evidence (the live flows enforcing would change) over a world of
-// 400 and 2,000 workloads (test/bench/audit-world.ts). Prints time, heap and the worst event-loop
+// 400 and 2,000 workloads (hack/bench/audit-world.ts). Prints time, heap and the worst event-loop
 // lag seen while it ran; writes bench-results/audit.json. Not a test: nothing asserts a time.
-// Run: node --expose-gc dist-test/test/bench/audit-bench.js [WORKLOADS...]
+// Run: node --expose-gc dist-test/hack/bench/audit-bench.js [WORKLOADS...]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
