@@ -65,6 +65,8 @@ export class Operator {
   /** The Ready reason the reconcile in flight for a key reported (one in flight per key). */
   private readonly reasonOfReconcile = new Map<string, Reason>();
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** Cached policies carrying our managed-by label (the cache holds every policy). */
+  private managedPolicyCount = 0;
   private running = false;
   /** Writes of NetworkPolicies and profile status (not Events, not Lease renewals): the no-churn guarantee is measured here. */
   writes = 0;
@@ -84,14 +86,8 @@ export class Operator {
     });
     const watched = options.watchNamespaces;
     this.profiles = namespacedCache(this.rest, kubeConfig, profiles, watched, log);
-    this.policies = namespacedCache(
-      this.rest,
-      kubeConfig,
-      networkPolicies,
-      watched,
-      log,
-      `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-    );
+    // Every NetworkPolicy, not only ours: a foreign one can hold a wanted name or widen an intent.
+    this.policies = namespacedCache(this.rest, kubeConfig, networkPolicies, watched, log);
     this.policies.addIndex(OWNER_INDEX, controllerUid);
     this.namespaces = new Informer(
       this.rest,
@@ -215,8 +211,9 @@ export class Operator {
       if (this.statusWrites.settle(key, profile.metadata.resourceVersion)) return;
       this.enqueueProfile(key);
     });
-    this.policies.on((event, policy) => {
-      this.metrics.managedPolicies.set(this.policies.size);
+    this.policies.on((event, policy, old) => {
+      this.managedPolicyCount += managedDelta(event, policy, old);
+      this.metrics.managedPolicies.set(this.managedPolicyCount);
       const echo = this.policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
       if (echo && event !== 'delete') return; // exactly what we just wrote
       if (policy.metadata.labels?.[POLICY_KIND_LABEL] === 'baseline') {
@@ -325,6 +322,15 @@ export class Operator {
     for (const informer of this.informers()) informer.stop();
     this.rest.close();
   }
+}
+
+const isManaged = (p: LivePolicy | undefined) => p?.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+
+/** How an informer event changes the number of cached policies carrying our managed-by label. */
+function managedDelta(event: 'add' | 'update' | 'delete', policy: LivePolicy, old?: LivePolicy): number {
+  if (event === 'add') return isManaged(policy) ? 1 : 0;
+  if (event === 'delete') return isManaged(policy) ? -1 : 0;
+  return (isManaged(policy) ? 1 : 0) - (isManaged(old) ? 1 : 0);
 }
 
 /** How a reconcile ended, for controller_runtime_reconcile_total{result}. */
