@@ -5,16 +5,19 @@ import { Gauge, type Registry } from 'prom-client';
 export function registerBaselineMetrics(
   registry: Registry,
   counts: () => Promise<{ protected: number; unprotected: number }>,
+  /** Protected namespaces (counted in protected too) whose deny-all a foreign policy undercuts. */
+  undercut: () => number = () => 0,
 ): void {
   new Gauge({
     name: 'apptrust_baseline_namespaces',
-    help: 'Namespaces in baseline scope by state: protected (baseline in place, pods admitted) or unprotected (pods refused until it is)',
+    help: 'Namespaces in baseline scope by state: protected (baseline in place, pods admitted) or unprotected (pods refused until it is); undercut: protected, but a policy no profile owns allows what the baseline denies',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
       const now = await counts();
       this.set({ state: 'protected' }, now.protected);
       this.set({ state: 'unprotected' }, now.unprotected);
+      this.set({ state: 'undercut' }, undercut());
     },
   });
 }

@@ -11,7 +11,7 @@ import type { QueueMetrics } from './queue.js';
  */
 export const RECONCILE_RESULTS = ['success', 'invalid', 'conflict', 'requeue', 'error'] as const;
 /** The work queues' names, as in the `controller` label. */
-export const CONTROLLERS = ['apptrustprofile', 'namespace-baseline'] as const;
+export const CONTROLLERS = ['apptrustprofile', 'namespace-baseline', 'intent-widening'] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 /** Ready reasons the profiles gauge knows; anything else is counted as Other (bounded cardinality). */

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
+  baselinePolicyFor,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   type NetworkPolicy,
@@ -16,6 +17,7 @@ import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
+import { IntentStatusWriter } from '../kube/intent-status-writer.js';
 import { LeaderElector } from '../kube/leader.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
@@ -37,6 +39,8 @@ import {
   profileKeyOfPolicy,
 } from './profile-reconciler.js';
 import { type Outcome, WorkQueue } from './queue.js';
+import { WideningController } from './widening-controller.js';
+import { registerWideningMetrics } from './widening-metrics.js';
 import { WriteMemo } from './write-memo.js';
 
 const OWNER_INDEX = 'owner-uid';
@@ -58,6 +62,8 @@ export class Operator {
   private readonly pods: ObjectCache<SlimPod>;
   private readonly profileQueue: WorkQueue;
   private readonly baselineQueue: WorkQueue;
+  private readonly wideningQueue: WorkQueue;
+  private readonly widening: WideningController;
   private readonly elector: LeaderElector | undefined;
   /** Our writes not yet seen by the informers: their echoes need no reconcile. */
   private readonly policyWrites = new WriteMemo();
@@ -138,11 +144,33 @@ export class Operator {
       log,
       blockedRetryMs: hooks.conflictRetryMs ?? 30_000,
     });
-    registerBaselineMetrics(this.metrics.registry, () => baselineReconciler.protectionCounts());
+    this.widening = new WideningController({
+      profiles: this.profiles,
+      policies: this.policies,
+      pods: this.pods,
+      namespaces: this.namespaces,
+      status: new IntentStatusWriter(this.rest),
+      events,
+      expectedBaseline: options.baseline
+        ? (ns) => baselinePolicyFor(ns, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
+        : undefined,
+      now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      log,
+    });
+    registerBaselineMetrics(
+      this.metrics.registry,
+      () => baselineReconciler.protectionCounts(),
+      () => this.widening.undercutNamespaces,
+    );
+    registerWideningMetrics(this.metrics.registry, () => this.widening.widenedProfiles);
     this.profileQueue = this.queue('apptrustprofile', (key, log) =>
       profileReconciler.reconcile(key, { log }),
     );
     this.baselineQueue = this.queue('namespace-baseline', (key) => baselineReconciler.reconcile(key));
+    this.wideningQueue = this.queue('intent-widening', (key) => this.widening.reconcile(key));
+    this.widening.watch((ns) => {
+      if (this.running && this.inScope(ns)) this.wideningQueue.add(ns);
+    }, this.namespaces);
     this.wireEvents();
     if (options.leaderElect) {
       this.elector = new LeaderElector(
@@ -297,11 +325,13 @@ export class Operator {
   resyncAll(): void {
     for (const p of this.profiles.list()) this.enqueueProfile(keyOf(p.metadata));
     for (const ns of this.namespaces.list()) this.enqueueNamespace(ns.metadata.name);
+    for (const ns of this.widening.namespacesToResync()) if (this.inScope(ns)) this.wideningQueue.add(ns);
   }
 
   /** Resolves when both queues are empty and idle (tests). */
   async idle(): Promise<void> {
-    while (!this.profileQueue.idle || !this.baselineQueue.idle) await new Promise((r) => setTimeout(r, 20));
+    while (!this.profileQueue.idle || !this.baselineQueue.idle || !this.wideningQueue.idle)
+      await new Promise((r) => setTimeout(r, 20));
   }
 
   private lostLeadership(): void {
@@ -310,6 +340,7 @@ export class Operator {
     clearInterval(this.resyncTimer);
     void this.profileQueue.shutdown();
     void this.baselineQueue.shutdown();
+    void this.wideningQueue.shutdown();
     this.hooks.onLostLeadership?.();
   }
 
@@ -317,7 +348,11 @@ export class Operator {
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.resyncTimer);
-    await Promise.all([this.profileQueue.shutdown(), this.baselineQueue.shutdown()]);
+    await Promise.all([
+      this.profileQueue.shutdown(),
+      this.baselineQueue.shutdown(),
+      this.wideningQueue.shutdown(),
+    ]);
     await this.elector?.stop();
     for (const informer of this.informers()) informer.stop();
     this.rest.close();

@@ -1,0 +1,275 @@
+// Reports every widening of an intent, per namespace: when a policy, a pod, a namespace's labels or a
+// profile's spec changes, the namespaces it touches are looked at again (not the cluster): each
+// Enforce profile's IntentHonored condition, a Warning Event when the set of widening policies
+// changes, and for a protected namespace a Namespace Event when its deny-all baseline is undercut.
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { Pod } from '../analysis/index.js';
+import {
+  API_VERSION,
+  BASELINE_UNDERCUT_REASON,
+  type Condition,
+  INTENT_HONORED_CONDITION,
+  IntentReason,
+  KIND,
+} from '../api/v1alpha1/index.js';
+import type { NetworkPolicy } from '../compiler/index.js';
+import type { ObjectCache } from '../kube/cache.js';
+import { isNotFound } from '../kube/errors.js';
+import type { EventType, Regarding } from '../kube/events.js';
+import type { IntentStatusApplier } from '../kube/intent-status-writer.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { SlimPod } from '../kube/pods.js';
+import type { LivePolicy } from '../kube/policy-store.js';
+import { isMarkedProtected } from './baseline-scope.js';
+import {
+  intentCondition,
+  knownPod,
+  namespaceIntents,
+  type ProfileIntent,
+  undercutNote,
+} from './intent-widening.js';
+import type { ProfileObject } from './profile-reconciler.js';
+import type { Outcome } from './queue.js';
+
+const BY_NAMESPACE = 'namespace';
+/** A status write not yet in the cache is not written again within this time. */
+const PENDING_MS = 5_000;
+
+export interface WideningControllerDeps {
+  profiles: ObjectCache<ProfileObject>;
+  policies: ObjectCache<LivePolicy>;
+  pods: ObjectCache<SlimPod>;
+  namespaces: { get(name: string): KubeObject | undefined; list(): KubeObject[] };
+  status: IntentStatusApplier;
+  events: {
+    record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void;
+  };
+  /** The baseline the operator writes into a namespace; undefined with --baseline=false. */
+  expectedBaseline: ((namespace: string) => NetworkPolicy) | undefined;
+  now: () => string;
+  log: Logger;
+}
+
+const byNamespace = (o: KubeObject) => (o.metadata.namespace ? [o.metadata.namespace] : []);
+const intentOf = (p: ProfileObject) => p.status?.conditions?.find((c) => c.type === INTENT_HONORED_CONDITION);
+const withoutTime = (c: Omit<Condition, 'lastTransitionTime'> | Condition | undefined) => {
+  if (!c) return undefined;
+  const { lastTransitionTime: _t, ...rest } = c as Condition;
+  return rest;
+};
+
+export class WideningController {
+  /** Per profile key: the widening policies last reported ("" = honoured). */
+  private readonly reported = new Map<string, string>();
+  /** Per namespace: the policies that undercut its baseline, as last reported. */
+  private readonly undercuts = new Map<string, string>();
+  /** Per profile key: the condition we last applied and when (its echo may not be cached yet). */
+  private readonly written = new Map<string, { condition: unknown; at: number }>();
+  private readonly pods = new WeakMap<SlimPod, Pod | undefined>();
+
+  constructor(private readonly deps: WideningControllerDeps) {
+    deps.profiles.addIndex(BY_NAMESPACE, byNamespace);
+    deps.policies.addIndex(BY_NAMESPACE, byNamespace);
+  }
+
+  /** Enforce profiles whose intent is widened now. */
+  get widenedProfiles(): number {
+    let n = 0;
+    for (const set of this.reported.values()) if (set !== '') n++;
+    return n;
+  }
+
+  /** Protected namespaces whose baseline a foreign policy undercuts now. */
+  get undercutNamespaces(): number {
+    let n = 0;
+    for (const set of this.undercuts.values()) if (set !== '') n++;
+    return n;
+  }
+
+  /** Namespaces whose report names peers elsewhere: a pod or namespace label there can change it. */
+  private widenedNamespaces(): string[] {
+    const out = new Set<string>();
+    for (const [key, set] of this.reported) if (set !== '') out.add(key.slice(0, key.indexOf('/')));
+    for (const [ns, set] of this.undercuts) if (set !== '') out.add(ns);
+    return [...out];
+  }
+
+  /** Which namespaces an informer event touches; the work queue dedupes. */
+  watch(
+    enqueue: (namespace: string) => void,
+    namespaceEvents: { on(h: (e: string, o: KubeObject, old?: KubeObject) => void): void },
+  ): void {
+    const d = this.deps;
+    d.policies.on((_e, p, old) => {
+      if (
+        old &&
+        isDeepStrictEqual(old.spec, p.spec) &&
+        isDeepStrictEqual(old.metadata.ownerReferences, p.metadata.ownerReferences)
+      )
+        return;
+      if (p.metadata.namespace) enqueue(p.metadata.namespace);
+    });
+    d.pods.on((_e, pod, old) => {
+      if (old && isDeepStrictEqual(knownPod(old), knownPod(pod))) return;
+      if (pod.metadata.namespace) enqueue(pod.metadata.namespace);
+      for (const ns of this.widenedNamespaces()) enqueue(ns);
+    });
+    namespaceEvents.on((_e, ns, old) => {
+      if (old && isDeepStrictEqual(old.metadata.labels, ns.metadata.labels)) return;
+      enqueue(ns.metadata.name);
+      for (const other of this.widenedNamespaces()) enqueue(other);
+    });
+    d.profiles.on((e, p, old) => {
+      const key = `${p.metadata.namespace}/${p.metadata.name}`;
+      const ours = this.written.get(key)?.condition;
+      const changed =
+        e !== 'update' ||
+        old?.metadata.generation !== p.metadata.generation ||
+        (ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)), ours));
+      if (changed && p.metadata.namespace) enqueue(p.metadata.namespace);
+    });
+  }
+
+  /** Every namespace worth a look: those with profiles, and protected ones (start-up, resync). */
+  namespacesToResync(): string[] {
+    const out = new Set<string>();
+    for (const p of this.deps.profiles.list()) if (p.metadata.namespace) out.add(p.metadata.namespace);
+    for (const ns of this.deps.namespaces.list()) if (isMarkedProtected(ns)) out.add(ns.metadata.name);
+    return [...out];
+  }
+
+  async reconcile(namespace: string): Promise<Outcome> {
+    const ns = this.deps.namespaces.get(namespace);
+    const profiles = this.deps.profiles
+      .byIndex(BY_NAMESPACE, namespace)
+      .filter((p) => !p.metadata.deletionTimestamp);
+    const isProtected = ns !== undefined && isMarkedProtected(ns) && this.deps.expectedBaseline !== undefined;
+    this.forgetGone(namespace, profiles);
+    if (!ns || ns.metadata.deletionTimestamp || (profiles.length === 0 && !isProtected)) {
+      this.undercuts.delete(namespace);
+      return undefined;
+    }
+    const intents = namespaceIntents({
+      namespace,
+      namespaces: this.deps.namespaces
+        .list()
+        .map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
+      pods: this.livePods(),
+      policies: this.deps.policies.byIndex(BY_NAMESPACE, namespace),
+      profiles,
+      expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
+      protected: isProtected,
+    });
+    const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
+    await Promise.all(intents.profiles.map((i) => this.report(byKey.get(i.key) as ProfileObject, i)));
+    this.reportUndercut(ns, intents.undercut);
+    return undefined;
+  }
+
+  private livePods(): Pod[] {
+    const out: Pod[] = [];
+    for (const slim of this.deps.pods.list()) {
+      if (!this.pods.has(slim)) this.pods.set(slim, knownPod(slim));
+      const pod = this.pods.get(slim);
+      if (pod) out.push(pod);
+    }
+    return out;
+  }
+
+  private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
+    const present = new Set(profiles.map((p) => `${namespace}/${p.metadata.name}`));
+    for (const memo of [this.reported, this.written])
+      for (const key of [...memo.keys()])
+        if (key.startsWith(`${namespace}/`) && !present.has(key)) memo.delete(key);
+  }
+
+  private async report(profile: ProfileObject, intent: ProfileIntent): Promise<void> {
+    const current = intentOf(profile);
+    if (!intent.widening) {
+      // Audit or invalid: no promise to report on; ours goes (an apply without it releases it).
+      this.reported.delete(intent.key);
+      if (current) await this.apply(profile, intent.key, [], undefined);
+      return;
+    }
+    const desired = intentCondition(intent.widening, intent.generation);
+    const set = intent.widening.policies.join(', ');
+    const previous = this.reported.get(intent.key);
+    this.reported.set(intent.key, set);
+    if (previous === undefined ? !isDeepStrictEqual(withoutTime(current), desired) : previous !== set) {
+      if (set !== '') this.event(profile, 'Warning', IntentReason.Widened, desired.message);
+      else if (previous !== undefined) this.event(profile, 'Normal', IntentReason.Honored, desired.message);
+    }
+    if (isDeepStrictEqual(withoutTime(current), desired)) return;
+    const lastTransitionTime =
+      current && current.status === desired.status ? current.lastTransitionTime : this.deps.now();
+    await this.apply(profile, intent.key, [{ ...desired, lastTransitionTime }], desired);
+  }
+
+  private async apply(
+    profile: ProfileObject,
+    key: string,
+    conditions: Condition[],
+    desired: Omit<Condition, 'lastTransitionTime'> | undefined,
+  ): Promise<void> {
+    const memo = this.written.get(key);
+    if (memo && isDeepStrictEqual(memo.condition, desired ?? null) && Date.now() - memo.at < PENDING_MS)
+      return;
+    try {
+      await this.deps.status.applyConditions(
+        profile.metadata.namespace as string,
+        profile.metadata.name,
+        conditions,
+      );
+      this.written.set(key, { condition: desired ?? null, at: Date.now() });
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing to report on
+    }
+  }
+
+  private reportUndercut(ns: KubeObject, undercut: ProfileIntent['widening']): void {
+    const name = ns.metadata.name;
+    const set = undercut ? undercut.policies.join(', ') : '';
+    const previous = this.undercuts.get(name) ?? '';
+    this.undercuts.set(name, set);
+    if (!undercut || set === '' || set === previous) return;
+    this.deps.log.warn({ namespace: name, policies: undercut.policies }, 'deny-all baseline undercut');
+    this.deps.events.record(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        namespace: name,
+        name,
+        ...(ns.metadata.uid ? { uid: ns.metadata.uid } : {}),
+      },
+      'Warning',
+      BASELINE_UNDERCUT_REASON,
+      'Analyze',
+      undercutNote(undercut),
+    );
+  }
+
+  private event(profile: ProfileObject, type: EventType, reason: string, note: string): void {
+    this.deps.events.record(
+      {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        namespace: profile.metadata.namespace as string,
+        name: profile.metadata.name,
+        ...(profile.metadata.uid ? { uid: profile.metadata.uid } : {}),
+      },
+      type,
+      reason,
+      'Analyze',
+      note,
+    );
+  }
+}
+
+/** With --baseline=false there is no baseline to leave out: one that matches no policy by name. */
+const emptyBaseline = (namespace: string): NetworkPolicy => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: '', namespace, labels: {} },
+  spec: { podSelector: {}, policyTypes: [] },
+});
