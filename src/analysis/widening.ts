@@ -179,8 +179,11 @@ export class WideningAnalyzer {
    */
   of(components: readonly Component[], own: ReadonlySet<string>): Widening {
     const flows = new Map<string, FlowBuilder>();
+    const members = new Map(components.map((c) => [c, this.membersOf(c)]));
+    // A component with no pod yet is a peer too, as the pod it will select.
+    const expected = [...members.values()].flat().filter((p) => !this.local.includes(p));
     for (const component of components)
-      for (const pod of this.membersOf(component))
+      for (const pod of members.get(component) ?? [])
         for (const direction of ['Ingress', 'Egress'] as const) {
           const selecting = this.analyzer.selecting(pod, direction);
           const mine = selecting.filter((p) => own.has(p.metadata.name));
@@ -191,7 +194,7 @@ export class WideningAnalyzer {
             .flatMap((p) => rulesOf(p, direction));
           if (foreign.length === 0) continue;
           const ownRules = mine.flatMap((p) => rulesOf(p, direction));
-          this.extras(component, components, pod, direction, foreign, ownRules, flows);
+          this.extras({ component, components, pod, direction, expected }, foreign, ownRules, flows);
         }
     const list = [...flows.values()]
       .map((f) => ({
@@ -245,19 +248,27 @@ export class WideningAnalyzer {
   }
 
   private extras(
-    component: Component,
-    components: readonly Component[],
-    pod: Pod,
-    direction: Direction,
+    at: {
+      component: Component;
+      components: readonly Component[];
+      pod: Pod;
+      direction: Direction;
+      expected: Pod[];
+    },
     foreign: readonly Rule[],
     ownRules: readonly Rule[],
     flows: Map<string, FlowBuilder>,
   ): void {
+    const { component, components, pod, direction } = at;
     const { pods, externals } = this.peers();
     const reachesOutside = foreign.some(
       (r) => !r.peers || r.peers.length === 0 || r.peers.some((p) => p.ipBlock),
     );
-    const remotes: Array<Endpoint & { text?: string }> = [...pods, ...(reachesOutside ? externals : [])];
+    const remotes: Array<Endpoint & { text?: string }> = [
+      ...pods,
+      ...at.expected,
+      ...(reachesOutside ? externals : []),
+    ];
     for (const remote of remotes) {
       const matching = (rules: readonly Rule[]) =>
         rules.filter((r) => peersMatch(r.peers, this.namespace, remote, this.namespaceLabels));

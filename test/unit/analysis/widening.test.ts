@@ -198,6 +198,26 @@ describe('widening of a profile', () => {
   });
 });
 
+describe('widening before any pod runs', () => {
+  it('components are judged, and are peers, as the pods their matchLabels select', () => {
+    const twin = profile('twin', {
+      components: SHOP.spec.components,
+      allow: [{ from: { cidr: '198.51.100.0/24' }, to: { component: 'backend' }, ports: [{ port: 9090 }] }],
+      allowDNS: false,
+    });
+    const shopOwn = rendered(SHOP);
+    const twinOwn = rendered(twin);
+    const analyzer = new WideningAnalyzer({ ...world, pods: [] }, 'shop', [...shopOwn, ...twinOwn]);
+    expect(analyzer.of(twin.spec.components, names(twinOwn)).flows.map(extraFlowText)).toEqual([
+      'ingress to backend from component frontend on TCP 8080 (by shop/shop.backend)',
+      'egress from frontend to component backend on TCP 8080 (by shop/shop.frontend)',
+    ]);
+    expect(analyzer.of(SHOP.spec.components, names(shopOwn)).flows.map(extraFlowText)).toEqual([
+      'ingress to backend from addresses 198.51.100.0/24 on TCP 9090 (by shop/twin.backend)',
+    ]);
+  });
+});
+
 describe('address regions', () => {
   it('cuts both families at every block and except boundary', () => {
     const texts = addressRegions(['10.0.0.0/8', '10.1.0.0/16', '2001:db8::/32']).map((r) => r.text);
