@@ -2,7 +2,8 @@
 import type { DirectionVerdict, RuleMatch } from './verdict.js';
 
 function ruleText(m: RuleMatch): string {
-  return m.flows.length > 0 ? `${m.policy} ${m.rule} (${m.flows.join(', ')})` : `${m.policy} ${m.rule}`;
+  const text = m.flows.length > 0 ? `${m.policy} ${m.rule} (${m.flows.join(', ')})` : `${m.policy} ${m.rule}`;
+  return m.widens?.length ? `${text} [widens the intent of ${m.widens.join(', ')}]` : text;
 }
 
 /** e.g. "ingress to shop/api-0: isolated by shop/apptrust-default-deny; no rule allows". */

@@ -2,7 +2,7 @@
 // beyond its own rules, and how it is named to the profile's owner.
 
 import { addressRegions } from '../../../src/analysis/address-regions.js';
-import { type Pod, type Widening, WideningAnalyzer } from '../../../src/analysis/index.js';
+import { explainConnection, type Pod, type Widening, WideningAnalyzer } from '../../../src/analysis/index.js';
 import { extraFlowText } from '../../../src/analysis/widening.js';
 import type { AppTrustProfile } from '../../../src/api/v1alpha1/index.js';
 import { baselinePolicyFor, type NetworkPolicy, renderProfile } from '../../../src/compiler/index.js';
@@ -215,6 +215,30 @@ describe('widening before any pod runs', () => {
     expect(analyzer.of(SHOP.spec.components, names(shopOwn)).flows.map(extraFlowText)).toEqual([
       'ingress to backend from addresses 198.51.100.0/24 on TCP 9090 (by shop/twin.backend)',
     ]);
+  });
+});
+
+describe('explain names the widening policy', () => {
+  it('a rule of another policy that alone allows a connection says whose intent it widens', () => {
+    const own = rendered(SHOP);
+    const v = explainConnection(
+      { ...world, policies: [...own, ALLOW_ALL], profiles: [SHOP] },
+      OTHER,
+      BACKEND,
+      8080,
+    );
+    expect(v.allowed).toBe(true);
+    expect(v.reasons.find((r) => r.startsWith('ingress'))).toContain(
+      'allowed by shop/allow-all spec.ingress[0] [widens the intent of shop/shop]',
+    );
+    // Declared by the profile itself: nothing is widened, even though allow-all allows it too.
+    const declared = explainConnection(
+      { ...world, policies: [...own, ALLOW_ALL], profiles: [SHOP] },
+      FRONTEND,
+      BACKEND,
+      8080,
+    );
+    expect(declared.reasons.join('\n')).not.toContain('widens');
   });
 });
 
