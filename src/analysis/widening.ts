@@ -157,6 +157,9 @@ export class WideningAnalyzer {
   private readonly namespaceLabels: NamespaceLabels;
   private readonly local: Pod[];
   private peerCache: { pods: Pod[]; externals: Array<External & { text: string }> } | undefined;
+  private readonly peerMatchCache = new Map<Rule, Map<Endpoint, boolean>>();
+  private readonly portsKeys = new Map<Pod, string>();
+  private readonly ruleCache = new Map<NetworkPolicy, Record<Direction, Rule[]>>();
 
   constructor(
     private readonly world: WideningWorld,
@@ -181,7 +184,9 @@ export class WideningAnalyzer {
     const flows = new Map<string, FlowBuilder>();
     const members = new Map(components.map((c) => [c, this.membersOf(c)]));
     // A component with no pod yet is a peer too, as the pod it will select.
-    const expected = [...members.values()].flat().filter((p) => !this.local.includes(p));
+    const local = new Set(this.local);
+    const expected = [...members.values()].flat().filter((p) => !local.has(p));
+    const names = new Map<Endpoint, string>();
     for (const component of components)
       for (const pod of members.get(component) ?? [])
         for (const direction of ['Ingress', 'Egress'] as const) {
@@ -191,10 +196,10 @@ export class WideningAnalyzer {
           if (mine.length === 0) continue;
           const foreign = selecting
             .filter((p) => !own.has(p.metadata.name))
-            .flatMap((p) => rulesOf(p, direction));
+            .flatMap((p) => this.rules(p, direction));
           if (foreign.length === 0) continue;
-          const ownRules = mine.flatMap((p) => rulesOf(p, direction));
-          this.extras({ component, components, pod, direction, expected }, foreign, ownRules, flows);
+          const ownRules = mine.flatMap((p) => this.rules(p, direction));
+          this.extras({ component, components, pod, direction, expected, names }, foreign, ownRules, flows);
         }
     const list = [...flows.values()]
       .map((f) => ({
@@ -225,18 +230,54 @@ export class WideningAnalyzer {
 
   private peers(): { pods: Pod[]; externals: Array<External & { text: string }> } {
     if (!this.peerCache) {
-      const blocks = this.policies.flatMap((p) =>
-        [...(p.spec.ingress ?? []).map((r) => r.from), ...(p.spec.egress ?? []).map((r) => r.to)].flatMap(
-          (peers) => (peers ?? []).flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : [])),
-        ),
+      const peerLists = this.policies.flatMap((p) => [
+        ...(p.spec.ingress ?? []).map((r) => r.from),
+        ...(p.spec.egress ?? []).map((r) => r.to),
+      ]);
+      const blocks = peerLists.flatMap((peers) =>
+        (peers ?? []).flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : [])),
       );
       const cidrs = blocks.flatMap((b) => [b.cidr, ...(b.except ?? [])]);
       this.peerCache = {
-        pods: distinct(this.world.pods, blocks),
+        pods: this.representatives(distinct(this.world.pods, blocks), peerLists),
         externals: addressRegions(cidrs).map((r) => ({ ip: r.probe, text: r.text })),
       };
     }
     return this.peerCache;
+  }
+
+  /**
+   * Pods of other namespaces are named by their namespace only, so two of one namespace that every
+   * rule here matches alike (and that declare the same ports) say the same thing: one is kept. Only
+   * peer lists that can reach another namespace (a namespaceSelector, an ipBlock, or none = all)
+   * can tell them apart; the others match pods of this namespace only.
+   */
+  private representatives(
+    pods: readonly Pod[],
+    peerLists: ReadonlyArray<readonly PolicyPeer[] | undefined>,
+  ): Pod[] {
+    const crossing = new Map<string, readonly PolicyPeer[] | undefined>();
+    for (const peers of peerLists)
+      if (!peers || peers.length === 0 || peers.some((p) => p.namespaceSelector || p.ipBlock))
+        crossing.set(JSON.stringify(peers ?? []), peers);
+    const lists = [...crossing.values()];
+    const kept = new Map<string, Pod>();
+    const out: Pod[] = [];
+    for (const pod of pods) {
+      if (pod.namespace === this.namespace) {
+        out.push(pod);
+        continue;
+      }
+      const mask = lists.map((peers) =>
+        peersMatch(peers, this.namespace, pod, this.namespaceLabels) ? '1' : '0',
+      );
+      const key = `${pod.namespace}\u0000${mask.join('')}\u0000${this.portsKey(pod)}`;
+      if (!kept.has(key)) {
+        kept.set(key, pod);
+        out.push(pod);
+      }
+    }
+    return out;
   }
 
   private peerName(remote: Endpoint & { text?: string }, components: readonly Component[]): string {
@@ -254,6 +295,8 @@ export class WideningAnalyzer {
       pod: Pod;
       direction: Direction;
       expected: Pod[];
+      /** Peer names for this profile's components, shared by all its questions. */
+      names: Map<Endpoint, string>;
     },
     foreign: readonly Rule[],
     ownRules: readonly Rule[],
@@ -269,34 +312,107 @@ export class WideningAnalyzer {
       ...at.expected,
       ...(reachesOutside ? externals : []),
     ];
+    const names = at.names;
+    const seen = new Set<string>();
     for (const remote of remotes) {
-      const matching = (rules: readonly Rule[]) =>
-        rules.filter((r) => peersMatch(r.peers, this.namespace, remote, this.namespaceLabels));
-      const theirs = matching(foreign);
+      // Which rules match: the signature of this remote for these rules.
+      const theirs = foreign.filter((r) => this.peerMatches(r, remote));
       if (theirs.length === 0) continue;
-      const mine = matching(ownRules);
-      const destination = direction === 'Ingress' ? pod : remote;
-      for (const protocol of PROTOCOLS) {
-        const cuts = portCuts([...theirs, ...mine], destination, protocol);
-        cuts.forEach((port, i) => {
-          if (mine.some((r) => portsMatch(r.ports, destination, port, protocol))) return;
-          const allowing = theirs.filter((r) => portsMatch(r.ports, destination, port, protocol));
-          if (allowing.length === 0) return;
-          const peer = this.peerName(remote, components);
-          const key = `${direction}\u0000${component.name}\u0000${peer}`;
-          let flow = flows.get(key);
-          if (!flow) {
-            flow = { direction, component: component.name, peer, ports: new Map(), policies: new Set() };
-            flows.set(key, flow);
-          }
-          const list = flow.ports.get(protocol) ?? [];
-          list.push([port, (cuts[i + 1] ?? MAX_PORT + 1) - 1]);
-          flow.ports.set(protocol, list);
-          for (const r of allowing) flow.policies.add(r.policy);
-        });
+      const mine = ownRules.filter((r) => this.peerMatches(r, remote));
+      const peer = names.get(remote) ?? this.peerName(remote, components);
+      names.set(remote, peer);
+      // Remotes with the same name, the same matching rules (and, for egress, the same declared
+      // ports) add exactly the same flow: judged once. 2,000 pods behind one allow-all are one.
+      const ports = direction === 'Egress' && isPod(remote) ? this.portsKey(remote) : '';
+      const signature = `${peer}\u0000${maskOf(theirs, foreign)}\u0000${maskOf(mine, ownRules)}\u0000${ports}`;
+      if (seen.has(signature)) continue;
+      seen.add(signature);
+      const extra = extraPorts(theirs, mine, direction === 'Ingress' ? pod : remote);
+      if (extra.length === 0) continue;
+      const flow = this.flowOf(flows, direction, component.name, peer);
+      for (const e of extra) {
+        const list = flow.ports.get(e.protocol) ?? [];
+        list.push([e.first, e.last]);
+        flow.ports.set(e.protocol, list);
+        for (const r of e.allowing) flow.policies.add(r.policy);
       }
     }
   }
+
+  private flowOf(flows: Map<string, FlowBuilder>, direction: Direction, component: string, peer: string) {
+    const key = `${direction}\u0000${component}\u0000${peer}`;
+    let flow = flows.get(key);
+    if (!flow) {
+      flow = { direction, component, peer, ports: new Map(), policies: new Set() };
+      flows.set(key, flow);
+    }
+    return flow;
+  }
+
+  /** Does a rule's peer list match the remote? Cached: one rule is asked about every peer, per profile. */
+  private peerMatches(rule: Rule, remote: Endpoint): boolean {
+    let byRemote = this.peerMatchCache.get(rule);
+    if (!byRemote) {
+      byRemote = new Map();
+      this.peerMatchCache.set(rule, byRemote);
+    }
+    let hit = byRemote.get(remote);
+    if (hit === undefined) {
+      hit = peersMatch(rule.peers, this.namespace, remote, this.namespaceLabels);
+      byRemote.set(remote, hit);
+    }
+    return hit;
+  }
+
+  private portsKey(pod: Pod): string {
+    let key = this.portsKeys.get(pod);
+    if (key === undefined) {
+      key = JSON.stringify(pod.ports ?? []);
+      this.portsKeys.set(pod, key);
+    }
+    return key;
+  }
+
+  /** A policy's rules of one direction, built once so their identity can key the caches. */
+  private rules(policy: NetworkPolicy, direction: Direction): Rule[] {
+    let cached = this.ruleCache.get(policy);
+    if (!cached) {
+      cached = { Ingress: rulesOf(policy, 'Ingress'), Egress: rulesOf(policy, 'Egress') };
+      this.ruleCache.set(policy, cached);
+    }
+    return cached[direction];
+  }
+}
+
+/** The port regions, per protocol, that some of `theirs` allow and none of `mine` does. */
+function extraPorts(theirs: readonly Rule[], mine: readonly Rule[], destination: Endpoint) {
+  const out: Array<{ protocol: Protocol; first: number; last: number; allowing: Rule[] }> = [];
+  for (const protocol of PROTOCOLS) {
+    const cuts = portCuts([...theirs, ...mine], destination, protocol);
+    for (let i = 0; i < cuts.length; i++) {
+      const port = cuts[i] as number;
+      if (mine.some((r) => portsMatch(r.ports, destination, port, protocol))) continue;
+      const allowing = theirs.filter((r) => portsMatch(r.ports, destination, port, protocol));
+      if (allowing.length > 0)
+        out.push({ protocol, first: port, last: (cuts[i + 1] ?? MAX_PORT + 1) - 1, allowing });
+    }
+  }
+  return out;
+}
+
+/** Which of `all` are in `some` (a sub-list in order), as a short key. */
+function maskOf(some: readonly Rule[], all: readonly Rule[]): string {
+  if (some.length === all.length) return '*';
+  let mask = 0;
+  let j = 0;
+  const extra: number[] = [];
+  all.forEach((r, i) => {
+    if (some[j] !== r) return;
+    j++;
+    if (i < 52) mask += 2 ** i;
+    else extra.push(i);
+  });
+  return extra.length > 0 ? `${mask}+${extra.join(',')}` : `${mask}`;
 }
 
 function compareFlows(a: ExtraFlow, b: ExtraFlow): number {

@@ -87,7 +87,7 @@ export class WideningController {
     return n;
   }
 
-  /** Namespaces whose report names peers elsewhere: a pod or namespace label there can change it. */
+  /** Namespaces whose report names peers elsewhere: a namespace's labels can change it. */
   private widenedNamespaces(): string[] {
     const out = new Set<string>();
     for (const [key, set] of this.reported) if (set !== '') out.add(key.slice(0, key.indexOf('/')));
@@ -112,8 +112,9 @@ export class WideningController {
     });
     d.pods.on((_e, pod, old) => {
       if (old && isDeepStrictEqual(knownPod(old), knownPod(pod))) return;
+      // Its own namespace only: another namespace's report names this pod's namespace, not the
+      // pod, and picks up a namespace's first or last pod at the next resync.
       if (pod.metadata.namespace) enqueue(pod.metadata.namespace);
-      for (const ns of this.widenedNamespaces()) enqueue(ns);
     });
     namespaceEvents.on((_e, ns, old) => {
       if (old && isDeepStrictEqual(old.metadata.labels, ns.metadata.labels)) return;
