@@ -12,6 +12,7 @@ import {
   INTENT_HONORED_CONDITION,
   IntentReason,
   KIND,
+  READY_CONDITION,
 } from '../api/v1alpha1/index.js';
 import type { NetworkPolicy } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
@@ -52,6 +53,8 @@ export interface WideningControllerDeps {
 }
 
 const byNamespace = (o: KubeObject) => (o.metadata.namespace ? [o.metadata.namespace] : []);
+const readyOf = (p: ProfileObject | undefined) =>
+  p?.status?.conditions?.find((c) => c.type === READY_CONDITION);
 const intentOf = (p: ProfileObject) => p.status?.conditions?.find((c) => c.type === INTENT_HONORED_CONDITION);
 const withoutTime = (c: Omit<Condition, 'lastTransitionTime'> | Condition | undefined) => {
   if (!c) return undefined;
@@ -127,6 +130,7 @@ export class WideningController {
       const changed =
         e !== 'update' ||
         old?.metadata.generation !== p.metadata.generation ||
+        (readyOf(old) === undefined && readyOf(p) !== undefined) ||
         (ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)), ours));
       if (changed && p.metadata.namespace) enqueue(p.metadata.namespace);
     });
@@ -187,6 +191,8 @@ export class WideningController {
 
   private async report(profile: ProfileObject, intent: ProfileIntent): Promise<void> {
     const current = intentOf(profile);
+    // After the profile's own Ready: a reader sees Ready first, and the intent of policies in place.
+    if (readyOf(profile) === undefined) return;
     if (!intent.widening) {
       // Audit or invalid: no promise to report on; ours goes (an apply without it releases it).
       this.reported.delete(intent.key);

@@ -286,6 +286,8 @@ describe('profile reconcile', () => {
     const ns = await namespace('audit');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
+    await new Promise((r) => setTimeout(r, 300)); // the IntentHonored write that follows Ready
+    await operator.idle();
     const before = await listPolicies(ns);
     const writes = operator.writes;
     const spec = shop(ns).spec;
@@ -314,7 +316,8 @@ describe('profile reconcile', () => {
     expect(after.map((x) => [x.metadata.name, x.metadata.resourceVersion])).toEqual(
       before.map((x) => [x.metadata.name, x.metadata.resourceVersion]),
     );
-    expect(operator.writes - writes).toBe(1); // the status, and no NetworkPolicy
+    // The status (Ready; IntentHonored removed: Audit promises nothing yet), and no NetworkPolicy.
+    expect(operator.writes - writes).toBe(2);
     // Back to Enforce applies it.
     const enforced = await updateSpec(ns, 'shop', { ...spec, mode: 'Enforce' });
     await readyWith(ns, 'shop', 'Reconciled', enforced.metadata.generation);
@@ -488,6 +491,10 @@ describe('profile reconcile', () => {
     const ns = await namespace('restart');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
+    await eventually('IntentHonored reported before the restart', async () => {
+      const p = await rest.get<{ status?: { conditions?: Array<{ type: string }> } }>(profile(ns, 'shop'));
+      return p.status?.conditions?.some((c) => c.type === 'IntentHonored') ? true : undefined;
+    });
     await operator.stop();
     const run = startTestOperator(['--baseline=false']);
     operator = run.operator;
