@@ -5,8 +5,6 @@ import { Gauge, type Registry } from 'prom-client';
 export function registerBaselineMetrics(
   registry: Registry,
   counts: () => Promise<{ protected: number; unprotected: number }>,
-  /** Protected namespaces (counted in protected too) whose deny-all a foreign policy undercuts. */
-  undercut: () => number = () => 0,
 ): void {
   new Gauge({
     name: 'apptrust_baseline_namespaces',
@@ -17,7 +15,7 @@ export function registerBaselineMetrics(
       const now = await counts();
       this.set({ state: 'protected' }, now.protected);
       this.set({ state: 'unprotected' }, now.unprotected);
-      this.set({ state: 'undercut' }, undercut());
+      // state="undercut" is set by the intent-widening controller as it finds them.
     },
   });
 }

@@ -4,6 +4,7 @@
 // changes, and for a protected namespace a Namespace Event when its deny-all baseline is undercut.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import type { Gauge } from 'prom-client';
 import type { Pod } from '../analysis/index.js';
 import {
   API_VERSION,
@@ -14,15 +15,19 @@ import {
   KIND,
   READY_CONDITION,
 } from '../api/v1alpha1/index.js';
-import type { NetworkPolicy } from '../compiler/index.js';
+import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound } from '../kube/errors.js';
 import type { EventType, Regarding } from '../kube/events.js';
-import type { IntentStatusApplier } from '../kube/intent-status-writer.js';
+import type { InformerEvent } from '../kube/informer.js';
+import { type IntentStatusApplier, IntentStatusWriter } from '../kube/intent-status-writer.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { SlimPod } from '../kube/pods.js';
 import type { LivePolicy } from '../kube/policy-store.js';
+import { namespaceKeys } from './baseline-controller.js';
 import { isMarkedProtected } from './baseline-scope.js';
+import { MANAGED_POLICIES, NAMESPACES, PODS } from './caches.js';
+import { type ControllerSetup, watch } from './controller.js';
 import {
   intentCondition,
   knownPod,
@@ -30,8 +35,10 @@ import {
   type ProfileIntent,
   undercutNote,
 } from './intent-widening.js';
+import { PROFILES } from './profile-controller.js';
 import type { ProfileObject } from './profile-reconciler.js';
 import type { Outcome } from './queue.js';
+import { registerWideningMetrics } from './widening-metrics.js';
 
 const BY_NAMESPACE = 'namespace';
 /** A status write not yet in the cache is not written again within this time. */
@@ -71,6 +78,9 @@ export class WideningController {
   private readonly written = new Map<string, { condition: unknown; at: number }>();
   private readonly pods = new WeakMap<SlimPod, Pod | undefined>();
 
+  /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
+  onUndercutCount: ((count: number) => void) | undefined;
+
   constructor(private readonly deps: WideningControllerDeps) {
     deps.profiles.addIndex(BY_NAMESPACE, byNamespace);
     deps.policies.addIndex(BY_NAMESPACE, byNamespace);
@@ -99,41 +109,43 @@ export class WideningController {
   }
 
   /** Which namespaces an informer event touches; the work queue dedupes. */
-  watch(
-    enqueue: (namespace: string) => void,
-    namespaceEvents: { on(h: (e: string, o: KubeObject, old?: KubeObject) => void): void },
-  ): void {
-    const d = this.deps;
-    d.policies.on((_e, p, old) => {
-      if (
-        old &&
-        isDeepStrictEqual(old.spec, p.spec) &&
-        isDeepStrictEqual(old.metadata.ownerReferences, p.metadata.ownerReferences)
-      )
-        return;
-      if (p.metadata.namespace) enqueue(p.metadata.namespace);
-    });
-    d.pods.on((_e, pod, old) => {
-      if (old && isDeepStrictEqual(knownPod(old), knownPod(pod))) return;
+  eventKeys(inScope: (namespace: string | undefined) => string[]) {
+    const podSeen = new Map<string, string>();
+    const labelsSeen = new Map<string, string>();
+    const profileSeen = new Map<string, string>();
+    return {
+      policy: (_e: InformerEvent, p: LivePolicy) => inScope(p.metadata.namespace),
       // Its own namespace only: another namespace's report names this pod's namespace, not the
       // pod, and picks up a namespace's first or last pod at the next resync.
-      if (pod.metadata.namespace) enqueue(pod.metadata.namespace);
-    });
-    namespaceEvents.on((_e, ns, old) => {
-      if (old && isDeepStrictEqual(old.metadata.labels, ns.metadata.labels)) return;
-      enqueue(ns.metadata.name);
-      for (const other of this.widenedNamespaces()) enqueue(other);
-    });
-    d.profiles.on((e, p, old) => {
-      const key = `${p.metadata.namespace}/${p.metadata.name}`;
-      const ours = this.written.get(key)?.condition;
-      const changed =
-        e !== 'update' ||
-        old?.metadata.generation !== p.metadata.generation ||
-        (readyOf(old) === undefined && readyOf(p) !== undefined) ||
-        (ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)), ours));
-      if (changed && p.metadata.namespace) enqueue(p.metadata.namespace);
-    });
+      pod: (e: InformerEvent, pod: SlimPod) => {
+        const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+        const seen = e === 'delete' ? undefined : JSON.stringify(knownPod(pod) ?? null);
+        if (e !== 'delete' && podSeen.get(key) === seen) return [];
+        if (seen === undefined) podSeen.delete(key);
+        else podSeen.set(key, seen);
+        return inScope(pod.metadata.namespace);
+      },
+      // A namespace's labels decide namespaceSelector peers: the namespaces already reported too.
+      namespace: (e: InformerEvent, ns: KubeObject) => {
+        const labels = e === 'delete' ? undefined : JSON.stringify(ns.metadata.labels ?? {});
+        if (e !== 'delete' && labelsSeen.get(ns.metadata.name) === labels) return [];
+        if (labels === undefined) labelsSeen.delete(ns.metadata.name);
+        else labelsSeen.set(ns.metadata.name, labels);
+        return [...new Set([ns.metadata.name, ...this.widenedNamespaces()])].flatMap(inScope);
+      },
+      // A new spec or Ready appearing (we report after it), a profile gone, or our condition
+      // changed by someone else; not the echo of our own write.
+      profile: (e: InformerEvent, p: ProfileObject) => {
+        const key = `${p.metadata.namespace}/${p.metadata.name}`;
+        const seen = e === 'delete' ? undefined : `${p.metadata.generation}/${readyOf(p) !== undefined}`;
+        const ours = this.written.get(key)?.condition;
+        const theirs = ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)) ?? null, ours);
+        if (e !== 'delete' && profileSeen.get(key) === seen && !theirs) return [];
+        if (seen === undefined) profileSeen.delete(key);
+        else profileSeen.set(key, seen);
+        return inScope(p.metadata.namespace);
+      },
+    };
   }
 
   /** Every namespace worth a look: those with profiles, and protected ones (start-up, resync). */
@@ -153,6 +165,7 @@ export class WideningController {
     this.forgetGone(namespace, profiles);
     if (!ns || ns.metadata.deletionTimestamp || (profiles.length === 0 && !isProtected)) {
       this.undercuts.delete(namespace);
+      this.onUndercutCount?.(this.undercutNamespaces);
       return undefined;
     }
     const intents = namespaceIntents({
@@ -239,6 +252,7 @@ export class WideningController {
     const set = undercut ? undercut.policies.join(', ') : '';
     const previous = this.undercuts.get(name) ?? '';
     this.undercuts.set(name, set);
+    this.onUndercutCount?.(this.undercutNamespaces);
     if (!undercut || set === '' || set === previous) return;
     this.deps.log.warn({ namespace: name, policies: undercut.policies }, 'deny-all baseline undercut');
     this.deps.events.record(
@@ -280,3 +294,49 @@ const emptyBaseline = (namespace: string): NetworkPolicy => ({
   metadata: { name: '', namespace, labels: {} },
   spec: { podSelector: {}, policyTypes: [] },
 });
+
+export const WIDENING_CONTROLLER = 'intent-widening';
+
+/**
+ * The intent-widening controller's registration: it reads profiles, every NetworkPolicy, pods and
+ * namespaces; an event queues the namespaces it touches (widening-controller.ts says which).
+ */
+export const setupWideningController: ControllerSetup = (manager) => {
+  const { options } = manager;
+  const namespaces = manager.cache(NAMESPACES);
+  const controller = new WideningController({
+    profiles: manager.cache(PROFILES),
+    policies: manager.cache(MANAGED_POLICIES),
+    pods: manager.cache(PODS),
+    namespaces,
+    status: new IntentStatusWriter(manager.rest),
+    events: manager.events,
+    expectedBaseline: options.baseline
+      ? (ns) => baselinePolicyFor(ns, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
+      : undefined,
+    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    log: manager.log,
+  });
+  registerWideningMetrics(manager.metrics.registry, () => controller.widenedProfiles);
+  // The baseline controller registers the gauge (protected, unprotected at scrape); undercut is ours.
+  const baselineGauge = manager.metrics.registry.getSingleMetric('apptrust_baseline_namespaces') as
+    | Gauge
+    | undefined;
+  controller.onUndercutCount = (n) => baselineGauge?.set({ state: 'undercut' }, n);
+  controller.onUndercutCount(0);
+  const inScope = namespaceKeys(options);
+  const keys = controller.eventKeys(inScope);
+  return {
+    name: WIDENING_CONTROLLER,
+    watches: [
+      watch(manager.cache(MANAGED_POLICIES), keys.policy),
+      watch(manager.cache(PODS), keys.pod),
+      watch(namespaces, keys.namespace),
+      watch(manager.cache(PROFILES), keys.profile),
+    ],
+    keys: () => controller.namespacesToResync().flatMap(inScope),
+    async reconcile(key) {
+      return { outcome: await controller.reconcile(key) };
+    },
+  };
+};
