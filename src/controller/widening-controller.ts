@@ -10,6 +10,7 @@ import {
   API_VERSION,
   BASELINE_UNDERCUT_REASON,
   type Condition,
+  EventAction,
   INTENT_HONORED_CONDITION,
   IntentReason,
   KIND,
@@ -265,7 +266,7 @@ export class WideningController {
       },
       'Warning',
       BASELINE_UNDERCUT_REASON,
-      'Analyze',
+      EventAction.Analyze,
       undercutNote(undercut),
     );
   }
@@ -281,7 +282,7 @@ export class WideningController {
       },
       type,
       reason,
-      'Analyze',
+      EventAction.Analyze,
       note,
     );
   }
