@@ -192,18 +192,33 @@ describeIf(clusterDir, 'the local control plane (tenant client certificates)')(
       await eventually('shop honoured once twin is gone', async () =>
         (await intentOf('shop'))?.status === 'True' ? true : undefined,
       );
-      await timeTo('shop', 'False', () =>
-        tenant.request({ method: 'POST', path: networkPolicies(ns), body: ALLOW_ALL('tenant-open-2') }),
-      );
-      numbers.timeToHonoredMs = await timeTo('shop', 'True', () =>
-        tenant.request({ method: 'DELETE', path: networkPolicy(ns, 'tenant-open-2') }),
-      );
-      expect(await intentOf('shop')).toMatchObject({ status: 'True', reason: 'Honored' });
-      const honoured = await eventually('the Honored Event', async () => {
+      // Five rounds of the tenant's write and removal: the report times, median and worst.
+      const reported: number[] = [];
+      const honoured: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        reported.push(
+          await timeTo('shop', 'False', () =>
+            tenant.request({ method: 'POST', path: networkPolicies(ns), body: ALLOW_ALL('tenant-open-2') }),
+          ),
+        );
+        honoured.push(
+          await timeTo('shop', 'True', () =>
+            tenant.request({ method: 'DELETE', path: networkPolicy(ns, 'tenant-open-2') }),
+          ),
+        );
+        expect(await intentOf('shop')).toMatchObject({ status: 'True', reason: 'Honored' });
+      }
+      const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+      numbers.reportMedianMs = sorted(reported)[2] as number;
+      numbers.reportWorstMs = sorted(reported)[4] as number;
+      numbers.honouredMedianMs = sorted(honoured)[2] as number;
+      numbers.honouredWorstMs = sorted(honoured)[4] as number;
+      expect(numbers.reportWorstMs).toBeLessThan(5_000);
+      const honouredEvents = await eventually('the Honored Event', async () => {
         const list = await events('AppTrustProfile', 'shop', 'Honored');
         return list.length > 0 ? list : undefined;
       });
-      expect(honoured[0]?.type).toBe('Normal');
+      expect(honouredEvents[0]?.type).toBe('Normal');
     });
   },
 );
