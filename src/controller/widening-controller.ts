@@ -181,7 +181,9 @@ export class WideningController {
       protected: isProtected,
     });
     const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
-    await Promise.all(intents.profiles.map((i) => this.report(byKey.get(i.key) as ProfileObject, i)));
+    // One write at a time per namespace: at a cold start, enforcement (the profile controller's
+    // writes) goes first; a namespace of 50 profiles must not put 50 status writes ahead of it.
+    for (const i of intents.profiles) await this.report(byKey.get(i.key) as ProfileObject, i);
     this.reportUndercut(ns, intents.undercut);
     return undefined;
   }
