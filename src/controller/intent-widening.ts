@@ -36,6 +36,8 @@ export interface NamespaceSnapshot {
   expectedBaseline: NetworkPolicy;
   /** The namespace carries the protected marker: its baseline is in place and must not be undercut. */
   protected: boolean;
+  /** validateProfile, or a cache of it (a profile's spec changes far less often than its namespace). */
+  validate?: typeof validateProfile;
 }
 
 export interface ProfileIntent {
@@ -88,7 +90,7 @@ export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
   const profiles = s.profiles.map((profile): ProfileIntent => {
     const key = `${s.namespace}/${profile.metadata.name}`;
     const generation = profile.metadata.generation;
-    const valid = validateProfile({ ...profile, kind: profile.kind ?? KIND });
+    const valid = (s.validate ?? validateProfile)({ ...profile, kind: profile.kind ?? KIND });
     if (!valid.ok || (valid.profile.spec.mode ?? 'Enforce') !== 'Enforce' || !profile.metadata.uid)
       return { key, generation, widening: undefined };
     const uid = profile.metadata.uid;
@@ -119,26 +121,24 @@ function flowsText(flows: readonly ExtraFlow[]): string {
   return `${named}${more}`;
 }
 
-/** The IntentHonored condition for a widening (lastTransitionTime is set by the writer). */
-export function intentCondition(
-  widening: Widening,
-  generation: number | undefined,
-): Omit<Condition, 'lastTransitionTime'> {
-  const observed = generation !== undefined ? { observedGeneration: generation } : {};
+/**
+ * The IntentHonored condition for a widening (lastTransitionTime is set by the writer). No
+ * observedGeneration: it judges the policies in force, not a spec generation, and stamping one
+ * would cost a status write on every spec change that widens nothing.
+ */
+export function intentCondition(widening: Widening): Omit<Condition, 'lastTransitionTime'> {
   if (widening.flows.length === 0)
     return {
       type: INTENT_HONORED_CONDITION,
       status: 'True',
       reason: IntentReason.Honored,
       message: 'no other NetworkPolicy allows more to or from the components than the profile declares',
-      ...observed,
     };
   return {
     type: INTENT_HONORED_CONDITION,
     status: 'False',
     reason: IntentReason.Widened,
     message: `widened by ${widening.policies.join(', ')} (NetworkPolicies add up): ${flowsText(widening.flows)}`,
-    ...observed,
   };
 }
 

@@ -16,7 +16,12 @@ import {
   KIND,
   READY_CONDITION,
 } from '../api/v1alpha1/index.js';
-import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
+import {
+  baselinePolicyFor,
+  type NetworkPolicy,
+  type Validation,
+  validateProfile,
+} from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound } from '../kube/errors.js';
 import type { EventType, Regarding } from '../kube/events.js';
@@ -42,6 +47,8 @@ import type { Outcome } from './queue.js';
 import { registerWideningMetrics } from './widening-metrics.js';
 
 const BY_NAMESPACE = 'namespace';
+/** Validated specs remembered (by uid and generation) before the memo starts over. */
+const MAX_VALIDATIONS = 20_000;
 /** A status write not yet in the cache is not written again within this time. */
 const PENDING_MS = 5_000;
 
@@ -78,6 +85,7 @@ export class WideningController {
   /** Per profile key: the condition we last applied and when (its echo may not be cached yet). */
   private readonly written = new Map<string, { condition: unknown; at: number }>();
   private readonly pods = new WeakMap<SlimPod, Pod | undefined>();
+  private readonly validations = new Map<string, Validation>();
 
   /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
   onUndercutCount: ((count: number) => void) | undefined;
@@ -179,6 +187,7 @@ export class WideningController {
       profiles,
       expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
       protected: isProtected,
+      validate: (profile) => this.validated(profile),
     });
     const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
     // One write at a time per namespace: at a cold start, enforcement (the profile controller's
@@ -186,6 +195,19 @@ export class WideningController {
     for (const i of intents.profiles) await this.report(byKey.get(i.key) as ProfileObject, i);
     this.reportUndercut(ns, intents.undercut);
     return undefined;
+  }
+
+  /** A spec is validated once per uid and generation, not at every look at its namespace. */
+  private validated(profile: unknown): Validation {
+    const meta = (profile as ProfileObject).metadata;
+    const key = `${meta.uid}/${meta.generation}`;
+    let v = this.validations.get(key);
+    if (!v) {
+      v = validateProfile(profile);
+      if (this.validations.size >= MAX_VALIDATIONS) this.validations.clear();
+      this.validations.set(key, v);
+    }
+    return v;
   }
 
   private livePods(): Pod[] {
@@ -215,7 +237,7 @@ export class WideningController {
       if (current) await this.apply(profile, intent.key, [], undefined);
       return;
     }
-    const desired = intentCondition(intent.widening, intent.generation);
+    const desired = intentCondition(intent.widening);
     const set = intent.widening.policies.join(', ');
     const previous = this.reported.get(intent.key);
     this.reported.set(intent.key, set);
@@ -238,14 +260,16 @@ export class WideningController {
     const memo = this.written.get(key);
     if (memo && isDeepStrictEqual(memo.condition, desired ?? null) && Date.now() - memo.at < PENDING_MS)
       return;
+    // Remembered before the write: its watch echo may arrive before the request resolves.
+    this.written.set(key, { condition: desired ?? null, at: Date.now() });
     try {
       await this.deps.status.applyConditions(
         profile.metadata.namespace as string,
         profile.metadata.name,
         conditions,
       );
-      this.written.set(key, { condition: desired ?? null, at: Date.now() });
     } catch (error) {
+      this.written.delete(key);
       if (!isNotFound(error)) throw error; // deleted meanwhile: nothing to report on
     }
   }

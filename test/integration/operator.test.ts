@@ -286,7 +286,10 @@ describe('profile reconcile', () => {
     const ns = await namespace('audit');
     await createProfile(shop(ns));
     await readyWith(ns, 'shop', 'Reconciled');
-    await new Promise((r) => setTimeout(r, 300)); // the IntentHonored write that follows Ready
+    await eventually('IntentHonored reported after Ready', async () => {
+      const p = await rest.get<{ status?: { conditions?: Array<{ type: string }> } }>(profile(ns, 'shop'));
+      return p.status?.conditions?.some((c) => c.type === 'IntentHonored') ? true : undefined;
+    });
     await operator.idle();
     const before = await listPolicies(ns);
     const writes = operator.writes;

@@ -40,11 +40,10 @@ describe('namespace intents', () => {
     const result = namespaceIntents(snapshot([...owned(SHOP), baseline as unknown as LivePolicy]));
     expect(result.profiles[0]?.widening?.flows).toEqual([]);
     expect(result.undercut?.flows).toEqual([]);
-    expect(intentCondition(result.profiles[0]?.widening as never, 3)).toMatchObject({
+    expect(intentCondition(result.profiles[0]?.widening as never)).toMatchObject({
       type: 'IntentHonored',
       status: 'True',
       reason: 'Honored',
-      observedGeneration: 3,
     });
   });
 
@@ -58,7 +57,7 @@ describe('namespace intents', () => {
     const result = namespaceIntents(snapshot([...owned(SHOP), baseline as unknown as LivePolicy, ALLOW_ALL]));
     const widening = result.profiles[0]?.widening;
     expect(widening?.policies).toEqual([`${NS}/allow-all`]);
-    const condition = intentCondition(widening as never, 3);
+    const condition = intentCondition(widening as never);
     expect(condition).toMatchObject({ status: 'False', reason: 'Widened' });
     expect(condition.message).toMatch(/^widened by shop\/allow-all \(NetworkPolicies add up\): ingress to /);
     expect(condition.message.match(/\(by /g)?.length).toBeLessThanOrEqual(5);
