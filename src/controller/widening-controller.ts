@@ -324,6 +324,9 @@ const emptyBaseline = (namespace: string): NetworkPolicy => ({
 
 export const WIDENING_CONTROLLER = 'intent-widening';
 
+/** No pods cache: what the controller reads when the operator may not watch pods. */
+const NO_PODS = { list: () => [] } as unknown as ObjectCache<SlimPod>;
+
 /**
  * The intent-widening controller's registration: it reads profiles, every NetworkPolicy, pods and
  * namespaces; an event queues the namespaces it touches (widening-controller.ts says which).
@@ -334,7 +337,9 @@ export const setupWideningController: ControllerSetup = (manager) => {
   const controller = new WideningController({
     profiles: manager.cache(PROFILES),
     policies: manager.cache(MANAGED_POLICIES),
-    pods: manager.cache(PODS),
+    // Pods only with the pods RBAC (--audit-evidence): without it, components are judged as the
+    // pods their matchLabels select, and peers are those and addresses.
+    pods: options.auditEvidence ? manager.cache(PODS) : NO_PODS,
     namespaces,
     status: new IntentStatusWriter(manager.rest),
     events: manager.events,
@@ -357,7 +362,7 @@ export const setupWideningController: ControllerSetup = (manager) => {
     name: WIDENING_CONTROLLER,
     watches: [
       watch(manager.cache(MANAGED_POLICIES), keys.policy),
-      watch(manager.cache(PODS), keys.pod),
+      ...(options.auditEvidence ? [watch(manager.cache(PODS), keys.pod)] : []),
       watch(namespaces, keys.namespace),
       watch(manager.cache(PROFILES), keys.profile),
     ],
