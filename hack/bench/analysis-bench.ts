@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Pod, ReachabilityAnalyzer, reachabilityMatrix, type World } from '../../src/analysis/index.js';
 import type { AppTrustProfile } from '../../src/api/v1alpha1/index.js';
 import { baselinePolicyFor, renderProfiles } from '../../src/compiler/index.js';
+import { wideningBench } from './widening-bench.js';
 
 const NAMESPACES = 10;
 const DEPLOYMENTS = 5;
@@ -149,6 +150,7 @@ const result = {
   podMatrixWithReasons: { ...podsWithReasons, ratioToFloor: podsWithReasons.medianMs / floor.medianMs },
   podMatrixVerdictOnly: { ...podsVerdictOnly, ratioToFloor: podsVerdictOnly.medianMs / floor.medianMs },
   floorEnumerateCells: floor,
+  widening: wideningBench(),
   node: process.version,
 };
 const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -163,5 +165,9 @@ console.log(
   `pod matrix, verdicts only: ${podsVerdictOnly.cells} cells: median ${ms(podsVerdictOnly.medianMs)} (${result.podMatrixVerdictOnly.ratioToFloor.toFixed(1)}x floor)`,
 );
 console.log(`floor (enumerate the pod cells, judge nothing): median ${ms(floor.medianMs)}`);
+const wb = result.widening;
+console.log(
+  `widening report at ${wb.profiles} profiles (${wb.namespaces} namespaces, ${wb.pods} pods): every namespace ${ms(wb.everyNamespace.medianMs)}, one namespace (a changed policy or pod) ${ms(wb.oneNamespace.medianMs)}, one namespace with a foreign allow-all widening its ${wb.oneNamespaceAllWidened.widenedProfiles} profiles ${ms(wb.oneNamespaceAllWidened.medianMs)}`,
+);
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/analysis.json', `${JSON.stringify(result, null, 2)}\n`);

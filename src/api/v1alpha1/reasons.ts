@@ -73,5 +73,22 @@ export const EventAction = named(
   'Delete',
   /** A DNS name of a profile was resolved (and failed). */
   'Resolve',
+  /** What an analysis of the policies in force found (a widened intent, an undercut baseline). */
+  'Analyze',
 );
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** Enforce profiles: False when a policy the profile does not own lets more reach or leave its components. */
+export const INTENT_HONORED_CONDITION = 'IntentHonored';
+
+/** Reasons of the IntentHonored condition (and of the Events sent when it changes). */
+export const IntentReason = {
+  /** No other NetworkPolicy allows more to or from the components than the profile declares. */
+  Honored: 'Honored',
+  /** Another NetworkPolicy (foreign, another profile's) allows flows the profile does not declare. */
+  Widened: 'Widened',
+} as const;
+export type IntentReason = (typeof IntentReason)[keyof typeof IntentReason];
+
+/** Namespace Event: a policy no profile owns allows traffic the deny-all baseline denies. */
+export const BASELINE_UNDERCUT_REASON = 'BaselineUndercut';
