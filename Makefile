@@ -15,8 +15,11 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
+	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
 	bench-memory bench-readme test-dataplane dataplane-down demo demo-down cli-release
+
+dataplane-packages: ## Install the dataplane tier's Debian packages when missing (Linux, root, apt-get; else nothing)
+	@hack/deps/dataplane-packages.sh
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,7 +55,7 @@ tools: ## Fetch helm and kubectl for the manifest tests, build krew for the CLI 
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
 	@release/fetch-krew.sh || echo "krew could not be built: the CLI release test skips installing with krew"
 
-test: build control-plane tools ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
+test: build control-plane tools dataplane-packages ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
 	mkdir -p test-results
 	@status=0; \
 	$(JEST) --selectProjects unit integration e2e faults --runInBand --json --outputFile=test-results/jest.json || status=1; \
@@ -66,7 +69,7 @@ test-unit: build tools ## Unit tests only (no cluster)
 test-integration: build control-plane ## Integration tests against a real API server
 	$(JEST) --selectProjects integration --runInBand
 
-test-dataplane: build control-plane ## Dataplane tier only: kind's enforcer judges real connections between network-namespace pods (Linux, root)
+test-dataplane: build control-plane dataplane-packages ## Dataplane tier only: kind's enforcer judges real connections between network-namespace pods (Linux, root)
 	mkdir -p test-results
 	@status=0; \
 	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
