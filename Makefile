@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
+	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build images kind-up kind-down e2e-kind bench \
 	bench-memory bench-readme test-dataplane dataplane-down demo demo-down cli-release
 
 dataplane-packages: ## Install the dataplane tier's Debian packages when missing (Linux, root, apt-get; else nothing)
@@ -139,10 +139,20 @@ RELEASE_DIR ?= $(CURDIR)/dist-release
 cli-release: deps ## CLI tarball (bundled dependencies, runs with only Node.js) and its filled krew manifest in dist-release/ (VERSION=vX.Y.Z)
 	release/build-cli.sh "$(VERSION)" "$(RELEASE_DIR)" "$(RELEASE_REPO)"
 
-docker-build: ## Build the container image (needs a Docker engine)
-	docker build -t $(IMG) .
+docker-build: ## Build the container image (needs a Docker engine; BASE_IMAGE=... for another Node 24 base)
+	docker build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t $(IMG) .
 
-e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
+images: deps ## Linux, root, no registry needed: Docker (installed and started when missing), local Debian and Node bases, the test server and the operator image IMG (hack/kind; cached in ~/.cache/apptrust)
+	flock -o /tmp/apptrust-docker.lock hack/kind/docker-up.sh
+	IMG=$(IMG) hack/kind/images.sh
+
+kind-up: deps ## Linux, root: a one-node kind cluster built from Go modules and Debian packages, nothing pulled (kubeconfig .cache/kind/kubeconfig)
+	hack/kind/kind-up.sh
+
+kind-down: ## Delete the kind cluster; stop dockerd only if kind-up started it
+	hack/kind/kind-down.sh
+
+e2e-kind: build tools ## End to end on kind (Linux, root): kind-up, images, make deploy, then Helm; real pods and traffic
 	test/e2e/kind.sh
 
 bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
