@@ -29,7 +29,7 @@ create() {
   sed -e "s#K8S_IMAGE_REPO#$K8S_IMAGE_REPO#; s#ETCD_IMAGE_TAG#$ETCD_IMAGE_TAG#; s#COREDNS_VERSION#$COREDNS_VERSION#" \
     "$HERE/cluster.yaml" > "$config"
   flock -o "$LOCK" "$KIND" create cluster --name "$CLUSTER" --image "$NODE_IMAGE_TAG" --config "$config" \
-    --kubeconfig "$KUBECONFIG_FILE" --wait 180s
+    --kubeconfig "$KUBECONFIG_FILE" --wait 180s ${KIND_RETAIN:+--retain} --verbosity ${KIND_VERBOSITY:-0}
 }
 if "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
   log "cluster $CLUSTER: running, reused"

@@ -26,7 +26,7 @@ ENFORCER_IMAGE="$ENFORCER_IMAGE_REPO:$ENFORCER_TAG"
 KIND_SRC=$(cd "$HERE" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kind@${KIND_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
 [ -d "$KIND_SRC/images/base/files" ] || { log "cannot read kind's base image files from the module cache"; exit 1; }
 
-inputs_sum=$( { cat "$0" "$HERE/versions.sh" "$HERE/image-names.sh" "$HERE"/node/*; sha256sum "$BIN"/* "$ENFORCER_BIN" | cut -c1-64;
+inputs_sum=$( { cat "$0" "$HERE/versions.sh" "$HERE/image-names.sh" "$HERE"/node/* "$HERE/patches/node-entrypoint-cgroup-rw.patch"; sha256sum "$BIN"/* "$ENFORCER_BIN" | cut -c1-64;
   docker image inspect -f '{{.Id}}' "$DEBIAN_IMAGE"; } | sha256sum | cut -c1-12)
 NODE_IMAGE_TAG="apptrust.local/kind-node:${K8S_VERSION}-${inputs_sum}"
 if have_image "$NODE_IMAGE_TAG" && have_image "$ENFORCER_IMAGE"; then log "$NODE_IMAGE_TAG: present"; echo "$NODE_IMAGE_TAG"; exit 0; fi
@@ -70,6 +70,8 @@ docker save "$ENFORCER_IMAGE" -o "$ctx/images/kube-network-policies.tar"
 
 cp -r "$KIND_SRC/images/base/files" "$ctx/kind-files"
 chmod -R u+w "$ctx/kind-files"
+# Our patch to kind's entrypoint: writable cgroup v1 mounts without --privileged.
+patch -s -p1 -d "$ctx/kind-files" < "$HERE/patches/node-entrypoint-cgroup-rw.patch"
 cp -r "$HERE/node" "$ctx/apptrust"
 for b in containerd containerd-shim-runc-v2 ctr runc crictl host-local loopback ptp bridge portmap kubelet kubeadm kubectl; do
   cp "$BIN/$b" "$ctx/bin/"
