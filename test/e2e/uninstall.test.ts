@@ -153,5 +153,5 @@ describeLast(`kind: uninstalling leaves what the README says (${INSTALLER})`, ()
     await waitRunning(rest, fresh, { app: 'p' }, 120_000);
     expect(await exists(networkPolicy(fresh, BASELINE_POLICY_NAME))).toBe(false);
     for (const ns of [profiled, based, fresh]) await rest.delete(namespacePath(ns)).catch(() => undefined);
-  });
+  }, 420_000);
 });
