@@ -59,9 +59,9 @@ clean_between_runs() {
   # What the uninstall test leaves on purpose (the CRDs, profiles, their policies, baselines):
   # removed so the next installation starts from an empty cluster.
   "$KUBECTL" delete --ignore-not-found -k config/crd >/dev/null
-  "$KUBECTL" get namespaces -o name | grep '^namespace/e2e-\|^namespace/shop$\|^namespace/fintech$\|^namespace/healthcare$\|^namespace/metrics$\|^namespace/vault$' |
+  "$KUBECTL" get namespaces -o name |
+    grep -v '^namespace/\(default\|kube-system\|kube-public\|kube-node-lease\|local-path-storage\)$' |
     xargs -r "$KUBECTL" delete --wait=true >/dev/null || true
-  "$KUBECTL" delete namespace --ignore-not-found apptrust-system >/dev/null
   "$KUBECTL" label namespaces --all apptrust.dev/baseline-protected- >/dev/null 2>&1 || true
 }
 

@@ -33,7 +33,7 @@ const suffix = Date.now().toString(36);
 const exists = (path: string) =>
   rest.get(path).then(
     () => true,
-    (e: { code?: number }) => (e.code === 404 ? false : Promise.reject(e)),
+    (e: { status?: number }) => (e.status === 404 ? false : Promise.reject(e)),
   );
 
 const describeLast =
