@@ -15,7 +15,7 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build images kind-up kind-down e2e-kind bench \
+	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build images kind-up kind-load kind-down e2e-kind bench \
 	bench-memory bench-readme test-dataplane dataplane-down demo demo-down cli-release
 
 dataplane-packages: ## Install the dataplane tier's Debian packages when missing (Linux, root, apt-get; else nothing)
@@ -148,6 +148,9 @@ images: deps ## Linux, root, no registry needed: Docker (installed and started w
 
 kind-up: deps ## Linux, root: a one-node kind cluster built from Go modules and Debian packages, nothing pulled (kubeconfig .cache/kind/kubeconfig)
 	hack/kind/kind-up.sh
+
+kind-load: ## Load the image IMG into the kind-up cluster
+	hack/kind/kind-load.sh $(IMG)
 
 kind-down: ## Delete the kind cluster; stop dockerd only if kind-up started it
 	hack/kind/kind-down.sh
