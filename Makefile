@@ -55,12 +55,18 @@ tools: ## Fetch helm and kubectl for the manifest tests, build krew for the CLI 
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
 	@release/fetch-krew.sh || echo "krew could not be built: the CLI release test skips installing with krew"
 
-test: build control-plane tools dataplane-packages ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
+test: build control-plane tools dataplane-packages ## Unit + integration tests (local control plane), then the dataplane tier (real packets) and the kind tier (make e2e-kind) on Linux as root; lists skipped tests with their reasons
 	mkdir -p test-results
-	@status=0; \
-	$(JEST) --selectProjects unit integration e2e faults --runInBand --json --outputFile=test-results/jest.json || status=1; \
+	@status=0; kind=false; \
+	if [ "$$(uname -s)" = Linux ] && [ "$$(id -u)" = 0 ]; then kind=true; fi; \
+	projects="unit integration faults"; $$kind || projects="$$projects e2e"; \
+	$(JEST) --selectProjects $$projects --runInBand --json --outputFile=test-results/jest.json || status=1; \
 	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
-	for f in test-results/jest.json test-results/dataplane.json; do [ -f $$f ] && node test/skip-report.mjs $$f; done; \
+	test/e2e/kind.sh || status=1; \
+	for f in test-results/jest.json test-results/dataplane.json test-results/e2e-kind-*.json; do \
+	  case $$f in *-numbers.json|*-status.json) continue;; esac; \
+	  [ -f $$f ] && node test/skip-report.mjs $$f; \
+	done; \
 	exit $$status
 
 test-unit: build tools ## Unit tests only (no cluster)

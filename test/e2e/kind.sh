@@ -61,7 +61,7 @@ clean_between_runs() {
   "$KUBECTL" delete --ignore-not-found -k config/crd >/dev/null
   "$KUBECTL" get namespaces -o name |
     grep -v '^namespace/\(default\|kube-system\|kube-public\|kube-node-lease\|local-path-storage\)$' |
-    xargs -r "$KUBECTL" delete --wait=true >/dev/null || true
+    xargs -r "$KUBECTL" delete --wait=true --timeout=180s >/dev/null || true
   "$KUBECTL" label namespaces --all apptrust.dev/baseline-protected- >/dev/null 2>&1 || true
 }
 
