@@ -3,8 +3,10 @@
 // admits its pods from then on). Removed when the namespace opts out; with --baseline=false every
 // baseline of ours, every marker and the record go (rollback). It only ever touches a policy it
 // created: our managed-by and baseline kind labels and no controller (a profile's policy has one).
-import type { Logger } from 'pino';
+import { BaselineEventReason, EventAction } from '../api/v1alpha1/index.js';
 import {
+  BASELINE_OPT_OUT_VALUE,
+  BASELINE_POLICY_KIND,
   BASELINE_POLICY_NAME,
   baselinePolicyFor,
   type CompilerSettings,
@@ -16,7 +18,6 @@ import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
-import type { Informer } from '../kube/informer.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { isUpToDate, type LivePolicy, type PolicyStore } from '../kube/policy-store.js';
@@ -30,15 +31,10 @@ import {
   PROTECTED_VALUE,
   type ScopeDecision,
 } from './baseline-scope.js';
-import type { Outcome } from './queue.js';
+import type { ReconcileContext, Reconciled } from './controller.js';
 
-export const BASELINE_REASONS = {
-  created: 'BaselineCreated',
-  restored: 'BaselineRestored',
-  removed: 'BaselineRemoved',
-  blocked: 'BaselineBlocked',
-  unknownValue: 'UnknownBaselineValue',
-} as const;
+/** The label that opts a namespace out, as users type it. */
+const OPT_OUT = `${BASELINE_LABEL}=${BASELINE_OPT_OUT_VALUE}`;
 
 export interface BaselineSettings extends BaselineScopeSettings {
   /** --baseline: false rolls back everything the baseline reconciler ever created. */
@@ -48,16 +44,15 @@ export interface BaselineSettings extends BaselineScopeSettings {
 
 export interface BaselineReconcilerDeps {
   store: PolicyStore;
-  namespaces: Informer<KubeObject>;
-  policies: ObjectCache<LivePolicy>;
+  namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
+  policies: Pick<ObjectCache<LivePolicy>, 'get'>;
   record: BaselineRecord;
   labels: NamespaceLabels;
   events: EventRecorder;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
-  log: Logger;
   /** A foreign policy holding the name is not in our cache (no event when it goes): look again. */
-  blockedRetryMs?: number;
+  blockedRetryMs: number;
 }
 
 /** A baseline this operator created: a label alone could be copied onto anything. */
@@ -66,7 +61,7 @@ export function isOurBaseline(policy: KubeObject): boolean {
   return (
     policy.metadata.name === BASELINE_POLICY_NAME &&
     labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    labels[POLICY_KIND_LABEL] === 'baseline' &&
+    labels[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND &&
     !(policy.metadata.ownerReferences ?? []).some((owner) => owner.controller === true)
   );
 }
@@ -86,9 +81,9 @@ export class BaselineReconciler {
 
   constructor(private readonly deps: BaselineReconcilerDeps) {}
 
-  async reconcile(namespaceName: string): Promise<Outcome> {
+  async reconcile(namespaceName: string, ctx: ReconcileContext): Promise<Reconciled> {
     const ns = this.deps.namespaces.get(namespaceName);
-    if (!ns || ns.metadata.deletionTimestamp) return undefined;
+    if (!ns || ns.metadata.deletionTimestamp) return {};
     const live = this.deps.policies.get(`${namespaceName}/${BASELINE_POLICY_NAME}`);
     const ours = live && isOurBaseline(live) ? live : undefined;
     if (!this.deps.baseline.enabled) return this.rollBack(ns, ours);
@@ -98,12 +93,13 @@ export class BaselineReconciler {
     if (!decision.inScope) {
       // An existing namespace that never opted in is not ours to touch; the others opted out.
       if (decision.reason !== 'existing') await this.remove(ns, ours, `namespace is ${decision.reason}`);
-      return undefined;
+      return {};
     }
-    if (live && !ours) return this.blocked(ns, 'is not one the operator created');
-    if (!(await this.ensurePolicy(ns, ours))) return { requeueAfterMs: this.deps.blockedRetryMs ?? 30_000 };
+    if (live && !ours) return this.blocked(ns, 'is not one the operator created', ctx);
+    if (!(await this.ensurePolicy(ns, ours, ctx)))
+      return { outcome: { requeueAfterMs: this.deps.blockedRetryMs } };
     if (!isMarkedProtected(ns)) await this.deps.labels.set(namespaceName, PROTECTED_LABEL, PROTECTED_VALUE);
-    return undefined;
+    return {};
   }
 
   /** In scope and not yet marked (pods wait at the admission gate) vs marked, for the metrics. */
@@ -127,7 +123,11 @@ export class BaselineReconciler {
   }
 
   /** Creates or restores our baseline; false when a foreign policy holds the name. */
-  private async ensurePolicy(ns: KubeObject, ours: LivePolicy | undefined): Promise<boolean> {
+  private async ensurePolicy(
+    ns: KubeObject,
+    ours: LivePolicy | undefined,
+    ctx: ReconcileContext,
+  ): Promise<boolean> {
     const name = ns.metadata.name;
     const desired = baselinePolicyFor(name, {
       allowDNS: this.deps.baseline.allowDNS,
@@ -139,8 +139,8 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BASELINE_REASONS.restored,
-        'Restore',
+        BaselineEventReason.Restored,
+        EventAction.Restore,
         `${BASELINE_POLICY_NAME} put back as it was`,
       );
       return true;
@@ -150,32 +150,29 @@ export class BaselineReconciler {
     } catch (error) {
       // Not in our cache, so without our labels: someone else's policy of that name.
       if (error instanceof KubeApiError && error.reason === 'AlreadyExists') {
-        this.blocked(ns, 'exists and is not one the operator created');
+        this.blocked(ns, 'exists and is not one the operator created', ctx);
         return false;
       }
       throw error;
     }
     const [reason, note] = isMarkedProtected(ns)
-      ? [BASELINE_REASONS.restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
-      : [
-          BASELINE_REASONS.created,
-          `deny-all ${BASELINE_POLICY_NAME} created; opt out: label apptrust.dev/baseline=disabled`,
-        ];
-    this.event(ns, 'Normal', reason, 'Create', note);
+      ? [BaselineEventReason.Restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
+      : [BaselineEventReason.Created, `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`];
+    this.event(ns, 'Normal', reason, EventAction.Create, note);
     return true;
   }
 
   /** A policy of the baseline's name that is not ours: never taken over; the namespace stays unmarked. */
-  private blocked(ns: KubeObject, why: string): Outcome {
-    this.deps.log.warn({ namespace: ns.metadata.name }, `${BASELINE_POLICY_NAME} ${why}; left alone`);
+  private blocked(ns: KubeObject, why: string, ctx: ReconcileContext): Reconciled {
+    ctx.log.warn({ namespace: ns.metadata.name }, `${BASELINE_POLICY_NAME} ${why}; left alone`);
     this.event(
       ns,
       'Warning',
-      BASELINE_REASONS.blocked,
-      'Create',
-      `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with apptrust.dev/baseline=disabled`,
+      BaselineEventReason.Blocked,
+      EventAction.Create,
+      `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with ${OPT_OUT}`,
     );
-    return { requeueAfterMs: this.deps.blockedRetryMs ?? 30_000 };
+    return { outcome: { requeueAfterMs: this.deps.blockedRetryMs } };
   }
 
   /** Opt-out, exclusion: our baseline and our marker go; anything else stays. */
@@ -186,7 +183,13 @@ export class BaselineReconciler {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-      this.event(ns, 'Normal', BASELINE_REASONS.removed, 'Delete', `${BASELINE_POLICY_NAME} removed: ${why}`);
+      this.event(
+        ns,
+        'Normal',
+        BaselineEventReason.Removed,
+        EventAction.Delete,
+        `${BASELINE_POLICY_NAME} removed: ${why}`,
+      );
     }
     if (isMarkedProtected(ns)) await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
   }
@@ -195,14 +198,14 @@ export class BaselineReconciler {
    * --baseline=false. The record goes first: without it the admission gate admits every pod, so
    * removing markers afterwards can never leave a namespace whose pods are refused.
    */
-  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined): Promise<Outcome> {
+  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined): Promise<Reconciled> {
     if (!this.recordRemoved) this.recordRemoved = this.deps.record.remove();
     await this.recordRemoved.catch((error: unknown) => {
       this.recordRemoved = undefined;
       throw error;
     });
     await this.remove(ns, ours, 'the operator runs with --baseline=false');
-    return undefined;
+    return {};
   }
 
   private recordOnce(): Promise<string> {
@@ -219,14 +222,20 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BASELINE_REASONS.unknownValue,
-      'Validate',
+      BaselineEventReason.UnknownValue,
+      EventAction.Validate,
       `label ${BASELINE_LABEL}="${value}" is not understood and is ignored; accepted values: ${ACCEPTED_BASELINE_VALUES.join(', ')}`,
     );
   }
 
   /** Events about a namespace go into that namespace (its owners look there). */
-  private event(ns: KubeObject, type: EventType, reason: string, action: string, note: string): void {
+  private event(
+    ns: KubeObject,
+    type: EventType,
+    reason: BaselineEventReason,
+    action: EventAction,
+    note: string,
+  ): void {
     const name = ns.metadata.name;
     this.deps.events.record(
       {

@@ -1,4 +1,4 @@
-// Condition and Event reasons: one place, beside the API types (as cert-manager keeps them), because
+// Condition and Event reasons and Event actions: one place, beside the API types (as cert-manager keeps them), because
 // users match on them in alerts, Argo CD health and scripts.
 
 /** Reasons of the Ready condition of an AppTrustProfile. */
@@ -26,3 +26,27 @@ export const EventReason = {
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 export const READY_CONDITION = 'Ready';
+
+/** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
+export const BaselineEventReason = {
+  Created: 'BaselineCreated',
+  Restored: 'BaselineRestored',
+  Removed: 'BaselineRemoved',
+  /** A policy of the baseline's name that the operator did not create holds the name. */
+  Blocked: 'BaselineBlocked',
+  /** The namespace's baseline label has a value the operator does not understand. */
+  UnknownValue: 'UnknownBaselineValue',
+} as const;
+export type BaselineEventReason = (typeof BaselineEventReason)[keyof typeof BaselineEventReason];
+
+/** The `action` of an Event: what the operator did or would do about the object. */
+export const EventAction = {
+  Validate: 'Validate',
+  Apply: 'Apply',
+  Repair: 'Repair',
+  Audit: 'Audit',
+  Create: 'Create',
+  Restore: 'Restore',
+  Delete: 'Delete',
+} as const;
+export type EventAction = (typeof EventAction)[keyof typeof EventAction];

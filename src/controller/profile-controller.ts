@@ -1,0 +1,101 @@
+// The AppTrustProfile controller's registration (controller-runtime's SetupWithManager): it reads
+// profiles, our NetworkPolicies, namespaces, and (Audit evidence) pods and every NetworkPolicy; a profile event queues the profile, a policy
+// event queues the profile that owns it; the echoes of our own writes queue nothing.
+import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
+import { namespacedCache } from '../kube/cache.js';
+import type { InformerEvent } from '../kube/informer.js';
+import { keyOf } from '../kube/objects.js';
+import { profiles as profilesPath } from '../kube/paths.js';
+import type { LivePolicy } from '../kube/policy-store.js';
+import { ProfileStatusWriter } from '../kube/status-writer.js';
+import { auditEvidenceSource } from './audit-source.js';
+import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
+import { type ControllerSetup, watch } from './controller.js';
+import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
+import { WriteMemo } from './write-memo.js';
+
+export const PROFILE_CONTROLLER = 'apptrustprofile';
+
+export const PROFILES: CacheSpec<ProfileObject> = {
+  name: 'apptrustprofiles',
+  create: (c) => namespacedCache(c.rest, c.kubeConfig, profilesPath, c.watched, c.log),
+};
+
+/** Our writes not yet seen by the informers: their echoes need no reconcile. */
+export interface PendingWrites {
+  policyWrites: WriteMemo;
+  statusWrites: WriteMemo;
+}
+
+/** Which profiles an event calls for: the mapping the Operator runs (unit tests drive it too). */
+export function profileEventKeys(writes: PendingWrites) {
+  return {
+    profile(_event: InformerEvent, profile: ProfileObject): string[] {
+      const key = keyOf(profile.metadata);
+      // The echo of our own status write needs nothing; any other change, status written by
+      // someone else included, is looked at again (and rewritten only if it differs).
+      return writes.statusWrites.settle(key, profile.metadata.resourceVersion) ? [] : [key];
+    },
+    policy(event: InformerEvent, policy: LivePolicy): string[] {
+      const echo = writes.policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
+      if (echo && event !== 'delete') return []; // exactly what we just wrote
+      if (policy.metadata.labels?.[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND) return []; // the baseline controller's
+      const key = profileKeyOfPolicy(policy);
+      return key ? [key] : [];
+    },
+  };
+}
+
+export const setupProfileController: ControllerSetup = (manager) => {
+  const profiles = manager.cache(PROFILES);
+  const policies = manager.cache(MANAGED_POLICIES);
+  const namespaces = manager.cache(NAMESPACES);
+  const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
+  const evidence = auditEvidenceSource(manager);
+  const reconciler = new ProfileReconciler({
+    policies: manager.policyStore,
+    status: new ProfileStatusWriter(manager.rest),
+    profileCache: profiles,
+    policyCache: {
+      get: (key) => policies.get(key),
+      ownedBy: (uid) => policies.byIndex(OWNER_INDEX, uid),
+    },
+    namespaceCache: namespaces,
+    events: manager.events,
+    ...writes,
+    settings: manager.options.compiler,
+    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    conflictRetryMs: manager.conflictRetryMs,
+    ...(evidence ? { auditEvidence: evidence } : {}),
+  });
+  const eventKeys = profileEventKeys(writes);
+  const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
+  return {
+    name: PROFILE_CONTROLLER,
+    watches: [
+      watch(profiles, eventKeys.profile, () => {
+        writes.statusWrites.clear();
+        return [];
+      }),
+      watch(
+        policies,
+        (event, policy) => {
+          manager.metrics.managedPolicies.set(policies.size);
+          return eventKeys.policy(event, policy);
+        },
+        // A relist bridged a gap in a watch: an object created and deleted inside it sent no event,
+        // so pending writes are forgotten and every profile is looked at again (writes only what differs).
+        () => {
+          writes.policyWrites.clear();
+          return allProfiles();
+        },
+      ),
+    ],
+    keys: allProfiles,
+    async reconcile(key, ctx) {
+      const result = await reconciler.reconcile(key, ctx);
+      if (result.reason !== undefined) manager.metrics.profileReason(key, result.reason ?? undefined);
+      return result;
+    },
+  };
+};
