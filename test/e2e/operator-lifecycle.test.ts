@@ -127,20 +127,58 @@ describeOnKind(`kind: the operator on a real kubelet (${INSTALLER})`, () => {
       expect(typeof first.msg).toBe('string');
       expect(first.level).toBeGreaterThanOrEqual(30);
     }
-    // /metrics through the API server's pod proxy: the pod's own port, read where it listens.
+    // /metrics is guarded (TokenReview + SubjectAccessReview): read from inside the leader's pod (the
+    // namespace's NetworkPolicy admits only the monitoring namespace on 8080) with the token of a
+    // ServiceAccount bound to apptrust-metrics-reader, and refused without one.
+    const scraper = `e2e-scraper-${suffix}`;
+    await applyNamespace(rest, scraper, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
+    await rest.apply(
+      `/api/v1/namespaces/${scraper}/serviceaccounts/scraper`,
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'scraper', namespace: scraper } },
+      FIELD_MANAGER,
+    );
+    await rest.apply(
+      `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${scraper}`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: scraper },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'apptrust-metrics-reader',
+        },
+        subjects: [{ kind: 'ServiceAccount', name: 'scraper', namespace: scraper }],
+      },
+      FIELD_MANAGER,
+    );
+    const token = (await kubectl('create', 'token', 'scraper', '-n', scraper)).trim();
+    const scrape = (bearer: string) =>
+      kubectl(
+        'exec',
+        '-n',
+        OPERATOR_NAMESPACE,
+        holder,
+        '--',
+        'node',
+        '-e',
+        "fetch('http://127.0.0.1:8080/metrics',{headers:process.argv[1]?{authorization:'Bearer '+process.argv[1]}:{}}).then(async(r)=>console.log(r.status+'\\n'+(await r.text())))",
+        bearer,
+      );
+    expect((await scrape('')).split('\n')[0]).toBe('401');
     const metrics = await eventually(
       'the leader metrics',
       async () => {
-        const text = await kubectl(
-          'get',
-          '--raw',
-          `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods/${holder}:8080/proxy/metrics`,
-        );
-        return text.includes('leader_election_master_status') ? text : undefined;
+        const text = await scrape(token);
+        return text.startsWith('200') && text.includes('leader_election_master_status') ? text : undefined;
       },
       30_000,
       1000,
     );
+    await rest
+      .delete(`/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${scraper}`)
+      .catch(() => undefined);
+    await rest.delete(namespacePath(scraper)).catch(() => undefined);
     expect(metrics).toMatch(/^leader_election_master_status\{[^}]*\} 1$/m);
     expect(metrics).toMatch(/^apptrust_build_info\{/m);
   }, 300_000);
