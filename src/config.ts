@@ -5,6 +5,7 @@ import { parseAddress } from './bind-address.js';
 import type { CompilerSettings } from './compiler/index.js';
 import type { EvidenceLimits } from './controller/audit-evidence.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
+import { FQDN_OPTIONS, type FqdnSettings, fqdnSettings } from './fqdn-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
 const list = z.string().transform((s) =>
@@ -54,6 +55,7 @@ const OPTIONS = {
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
   ...DNS_OPTIONS,
+  ...FQDN_OPTIONS,
   'audit-evidence': [
     bool.default(true),
     'Audit profiles report the live flows enforcing would change (watches pods; false: no pods RBAC or informer)',
@@ -100,6 +102,10 @@ const OPTIONS = {
     'namespace the operator runs in (env POD_NAMESPACE)',
   ],
   'log-level': [z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'), 'log level'],
+  'log-format': [
+    z.enum(['text', 'json']).optional(),
+    'text (one readable line per record) or json (default: text when stdout is a terminal, else json)',
+  ],
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -115,6 +121,8 @@ export interface OperatorOptions {
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
+  /** Resolution of spec.allow[].to.fqdn names. */
+  fqdn: FqdnSettings;
   auditEvidence: boolean;
   /** Caps of one Audit evaluation (a status message says when one is reached). */
   auditLimits: EvidenceLimits;
@@ -132,6 +140,7 @@ export interface OperatorOptions {
   leaseNamespace: string;
   operatorNamespace: string;
   logLevel: string;
+  logFormat: 'text' | 'json' | undefined;
 }
 
 export const envName = (option: string) => `APPTRUST_${option.toUpperCase().replace(/-/g, '_')}`;
@@ -186,6 +195,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),
+    fqdn: fqdnSettings(raw),
     auditEvidence: o['audit-evidence'],
     auditLimits: { maxCells: o['audit-max-cells'], maxTimeMs: o['audit-max-time'] },
     concurrency: o.concurrency,
@@ -206,5 +216,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     leaseNamespace: o['lease-namespace'] ?? o['operator-namespace'],
     operatorNamespace: o['operator-namespace'],
     logLevel: o['log-level'],
+    logFormat: o['log-format'],
   };
 }

@@ -7,6 +7,7 @@ import { helpText, parseOptions } from './config.js';
 import { metricsAuthorizer, metricsRoutes, probeRoutes, serve } from './controller/http.js';
 import { Operator } from './controller/operator.js';
 import { type KubeAccess, loadKubeAccess } from './kube/kube-access.js';
+import { resolveLogFormat, textDestination } from './log-format.js';
 import { VERSION } from './version.js';
 
 const args = process.argv.slice(2);
@@ -32,7 +33,11 @@ try {
   fail((error as Error).message);
 }
 
-const log = pino({ level: options.logLevel, base: { component: 'apptrust-operator' } });
+const logOptions = { level: options.logLevel, base: { component: 'apptrust-operator' } };
+const log =
+  resolveLogFormat(options.logFormat, process.stdout.isTTY === true) === 'text'
+    ? pino(logOptions, textDestination())
+    : pino(logOptions);
 let kubeConfig: KubeAccess;
 try {
   kubeConfig = await loadKubeAccess(); // KUBECONFIG, else ~/.kube/config, else the in-cluster service account

@@ -47,7 +47,12 @@ export class ReachabilityAnalyzer {
       list.push(p);
       this.policiesByNamespace.set(p.metadata.namespace, list);
     }
-    this.attributor = new FlowAttributor(world.profiles ?? [], world.settings, this.namespaceLabels);
+    this.attributor = new FlowAttributor(
+      world.profiles ?? [],
+      world.settings,
+      this.namespaceLabels,
+      world.inputs,
+    );
   }
 
   /** The policies that isolate `pod` for `direction`, sorted by name. */
@@ -103,6 +108,24 @@ export class ReachabilityAnalyzer {
     if (egress) verdict.egress = egress;
     if (ingress) verdict.ingress = ingress;
     return verdict;
+  }
+
+  /**
+   * NetworkPolicy is additive: a rule of another policy (foreign, another profile's) that allows
+   * what a governing profile's own rules do not widens that profile's intent; say so on the rule.
+   */
+  private markWidenings(pod: Pod, direction: Direction, policies: NetworkPolicy[], allowedBy: RuleMatch[]) {
+    if (allowedBy.length === 0) return;
+    const byKey = new Map(policies.map((p) => [policyKey(p), p]));
+    const owner = (m: RuleMatch) => {
+      const p = byKey.get(m.policy);
+      return p ? this.attributor.ownerOf(p) : undefined;
+    };
+    for (const profile of this.attributor.governing(pod, direction)) {
+      const isolates = policies.some((p) => this.attributor.ownerOf(p) === profile);
+      if (!isolates || allowedBy.some((m) => owner(m) === profile)) continue;
+      for (const m of allowedBy) if (owner(m) !== profile) m.widens = [...(m.widens ?? []), profile];
+    }
   }
 
   private rulesOf(policy: NetworkPolicy, direction: Direction) {
@@ -161,6 +184,7 @@ export class ReachabilityAnalyzer {
           });
       });
     }
+    this.markWidenings(pod, direction, policies, allowedBy);
     return {
       direction,
       pod: podName,

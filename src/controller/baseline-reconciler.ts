@@ -20,7 +20,7 @@ import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
-import { isUpToDate, type LivePolicy, type PolicyStore } from '../kube/policy-store.js';
+import { isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import {
   ACCEPTED_BASELINE_VALUES,
   BASELINE_LABEL,
@@ -42,13 +42,14 @@ export interface BaselineSettings extends BaselineScopeSettings {
   allowDNS: boolean;
 }
 
+/** What the reconciler calls, and nothing more: the real clients in production, FakeCluster in unit tests. */
 export interface BaselineReconcilerDeps {
-  store: PolicyStore;
+  store: Pick<PolicyWriter, 'create' | 'replace' | 'delete'>;
   namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
   policies: Pick<ObjectCache<LivePolicy>, 'get'>;
-  record: BaselineRecord;
-  labels: NamespaceLabels;
-  events: EventRecorder;
+  record: Pick<BaselineRecord, 'ensure' | 'remove'>;
+  labels: Pick<NamespaceLabels, 'set'>;
+  events: Pick<EventRecorder, 'record'>;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
   /** A foreign policy holding the name is not in our cache (no event when it goes): look again. */
@@ -139,7 +140,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Restored,
+        BaselineEventReason.BaselineRestored,
         EventAction.Restore,
         `${BASELINE_POLICY_NAME} put back as it was`,
       );
@@ -156,8 +157,11 @@ export class BaselineReconciler {
       throw error;
     }
     const [reason, note] = isMarkedProtected(ns)
-      ? [BaselineEventReason.Restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
-      : [BaselineEventReason.Created, `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`];
+      ? [BaselineEventReason.BaselineRestored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
+      : [
+          BaselineEventReason.BaselineCreated,
+          `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`,
+        ];
     this.event(ns, 'Normal', reason, EventAction.Create, note);
     return true;
   }
@@ -168,7 +172,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.Blocked,
+      BaselineEventReason.BaselineBlocked,
       EventAction.Create,
       `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with ${OPT_OUT}`,
     );
@@ -186,7 +190,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Removed,
+        BaselineEventReason.BaselineRemoved,
         EventAction.Delete,
         `${BASELINE_POLICY_NAME} removed: ${why}`,
       );
@@ -222,7 +226,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.UnknownValue,
+      BaselineEventReason.UnknownBaselineValue,
       EventAction.Validate,
       `label ${BASELINE_LABEL}="${value}" is not understood and is ignored; accepted values: ${ACCEPTED_BASELINE_VALUES.join(', ')}`,
     );

@@ -4,7 +4,6 @@
 // syncs and stops exactly the caches that were asked for (one list, kept by CacheSet).
 
 import type { Logger } from 'pino';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/v1alpha1/keys.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { Informer } from '../kube/informer.js';
 import type { KubeAccess } from '../kube/kube-access.js';
@@ -38,19 +37,14 @@ export function controllerUid(policy: LivePolicy): readonly string[] {
   return owner ? [owner.uid] : [];
 }
 
-/** NetworkPolicies with our managed-by label: profile policies and baselines. */
+/**
+ * Every NetworkPolicy, ours (profile policies, baselines) and foreign ones: a foreign policy can hold
+ * a wanted name or widen an intent. Ours are told apart by owner and labels, not by the cache.
+ */
 export const MANAGED_POLICIES: CacheSpec<LivePolicy> = {
   name: 'networkpolicies',
   create(c) {
-    const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    const cache = namespacedCache<LivePolicy>(
-      c.rest,
-      c.kubeConfig,
-      networkPolicies,
-      c.watched,
-      c.log,
-      selector,
-    );
+    const cache = namespacedCache<LivePolicy>(c.rest, c.kubeConfig, networkPolicies, c.watched, c.log);
     cache.addIndex(OWNER_INDEX, controllerUid);
     return cache;
   },

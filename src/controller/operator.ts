@@ -24,9 +24,14 @@ import {
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import { setupProfileController } from './profile-controller.js';
 import { type Outcome, WorkQueue } from './queue.js';
+import { setupWideningController } from './widening-controller.js';
 
 /** Every controller the operator runs, in start order: a new one is one line here. */
-export const CONTROLLERS: readonly ControllerSetup[] = [setupProfileController, setupBaselineController];
+export const CONTROLLERS: readonly ControllerSetup[] = [
+  setupProfileController,
+  setupBaselineController,
+  setupWideningController,
+];
 
 export interface OperatorHooks {
   /** Called when leadership is lost: production exits the process (client-go semantics). */

@@ -22,31 +22,73 @@ export const EventReason = {
   Conflict: ConditionReason.Conflict,
   /** What enforcing an Audit profile would change (when that changes). */
   Audit: ConditionReason.Audit,
+  /** A DNS name of the profile could not be resolved; its last good addresses stay in force. */
+  DNSResolutionFailed: 'DNSResolutionFailed',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 export const READY_CONDITION = 'Ready';
 
-/** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
-export const BaselineEventReason = {
-  Created: 'BaselineCreated',
-  Restored: 'BaselineRestored',
-  Removed: 'BaselineRemoved',
-  /** A policy of the baseline's name that the operator did not create holds the name. */
-  Blocked: 'BaselineBlocked',
-  /** The namespace's baseline label has a value the operator does not understand. */
-  UnknownValue: 'UnknownBaselineValue',
+/** Whether every DNS name of the profile (spec.allow[].to.fqdn) resolved; present only when it has one. */
+export const DNS_RESOLVED_CONDITION = 'DNSResolved';
+/** Reasons of the DNSResolved condition. */
+export const DnsResolvedReason = {
+  Resolved: 'Resolved',
+  /** A resolution failed or came back empty: the last good addresses stay in force. */
+  ResolutionFailed: 'ResolutionFailed',
+  /** More addresses than a name may have: the answer is not used, the last good addresses stay. */
+  TooManyAddresses: 'TooManyAddresses',
+  /** Not resolved yet: no address of the name is allowed until it is. */
+  Pending: 'Pending',
 } as const;
+export type DnsResolvedReason = (typeof DnsResolvedReason)[keyof typeof DnsResolvedReason];
+
+/** `{ A: 'A', ... }`: constants that are their own names, for the short lists below. */
+function named<const T extends string>(...names: T[]): { readonly [K in T]: K } {
+  return Object.fromEntries(names.map((n) => [n, n])) as { readonly [K in T]: K };
+}
+
+/**
+ * Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace):
+ * created, restored (edited or deleted, put back), removed (opt-out, exclusion, rollback), blocked
+ * (a policy the operator did not create holds the name), and a baseline label value it does not know.
+ */
+export const BaselineEventReason = named(
+  'BaselineCreated',
+  'BaselineRestored',
+  'BaselineRemoved',
+  'BaselineBlocked',
+  'UnknownBaselineValue',
+);
 export type BaselineEventReason = (typeof BaselineEventReason)[keyof typeof BaselineEventReason];
 
-/** The `action` of an Event: what the operator did or would do about the object. */
-export const EventAction = {
-  Validate: 'Validate',
-  Apply: 'Apply',
-  Repair: 'Repair',
-  Audit: 'Audit',
-  Create: 'Create',
-  Restore: 'Restore',
-  Delete: 'Delete',
-} as const;
+/** The `action` of an Event: what the operator did, or would do, about the object. */
+export const EventAction = named(
+  'Validate',
+  'Apply',
+  'Repair',
+  'Audit',
+  'Create',
+  'Restore',
+  'Delete',
+  /** A DNS name of a profile was resolved (and failed). */
+  'Resolve',
+  /** What an analysis of the policies in force found (a widened intent, an undercut baseline). */
+  'Analyze',
+);
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** Enforce profiles: False when a policy the profile does not own lets more reach or leave its components. */
+export const INTENT_HONORED_CONDITION = 'IntentHonored';
+
+/** Reasons of the IntentHonored condition (and of the Events sent when it changes). */
+export const IntentReason = {
+  /** No other NetworkPolicy allows more to or from the components than the profile declares. */
+  Honored: 'Honored',
+  /** Another NetworkPolicy (foreign, another profile's) allows flows the profile does not declare. */
+  Widened: 'Widened',
+} as const;
+export type IntentReason = (typeof IntentReason)[keyof typeof IntentReason];
+
+/** Namespace Event: a policy no profile owns allows traffic the deny-all baseline denies. */
+export const BASELINE_UNDERCUT_REASON = 'BaselineUndercut';

@@ -7,6 +7,7 @@ import {
   flowEvidence,
 } from '../../../src/controller/audit-evidence.js';
 import type { SlimPod } from '../../../src/kube/pods.js';
+import { allow, profile as build, component, inNamespace } from '../../helpers/profiles.js';
 
 const pod = (name: string, role: string, ip: string, ports: number[], phase = 'Running'): SlimPod => ({
   metadata: { name, namespace: 'shop', labels: { role } },
@@ -14,18 +15,14 @@ const pod = (name: string, role: string, ip: string, ports: number[], phase = 'R
   status: { phase, podIP: ip, podIPs: [{ ip }] },
 });
 
-const profile = (allowPort: number) => ({
-  apiVersion: 'apptrust.dev/v1alpha1',
-  kind: 'AppTrustProfile',
-  metadata: { name: 'shop', namespace: 'shop' },
-  spec: {
-    components: [
-      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-    ],
-    allow: [{ from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: allowPort }] }],
-  },
-});
+const profile = (allowPort: number) =>
+  build(
+    'shop',
+    inNamespace('shop'),
+    component('frontend'),
+    component('backend'),
+    allow('frontend', 'backend', allowPort),
+  );
 
 const live = {
   namespaces: [{ metadata: { name: 'shop' } }],
@@ -57,6 +54,28 @@ describe('Audit evidence', () => {
         'denied shop/frontend -> shop/backend 8080/TCP',
         'allowed shop/frontend -> shop/backend 9090/TCP',
       ],
+    });
+  });
+
+  it('a flow to a Service: the pods behind it on the targetPort (what Enforce would apply)', async () => {
+    const toService = {
+      ...profile(8080),
+      spec: {
+        components: [{ name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } }],
+        allow: [{ from: { component: 'frontend' }, to: { service: 'api' }, ports: [{ port: 80 }] }],
+      },
+    };
+    const api = {
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { selector: { role: 'backend' }, ports: [{ port: 80, targetPort: 9090 }] },
+    };
+    const rendered = renderProfile(toService, {
+      inputs: { services: new Map([['shop/api', api]]) },
+    }).policies;
+    expect(withoutStats(await flowEvidence(live, 'shop', new Set(), rendered))).toEqual({
+      newlyDenied: 1,
+      newlyAllowed: 0,
+      examples: ['denied shop/frontend -> shop/backend 8080/TCP'],
     });
   });
 

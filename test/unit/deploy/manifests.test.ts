@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { helmRbacYaml, rbacYaml } from '../../../hack/rbac/rbac-yaml.js';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
@@ -15,7 +16,6 @@ import {
   METRICS_READER_RULES,
   NAMESPACED_RULES,
 } from '../../../src/kube/rbac.js';
-import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
 
@@ -80,7 +80,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
     );
   });
 
-  it('grants nothing on Secrets, only list/watch on Pods, nothing on any other resource, and no wildcard', () => {
+  it('grants nothing on Secrets, only list/watch on Pods and Services, nothing on any other resource, and no wildcard', () => {
     const all = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].flatMap((r) => r.rules);
     // The metrics reader's one rule is a path, not a resource (bound to the scraper, not to us).
     expect(all.filter((r: Manifest) => r.nonResourceURLs)).toEqual([
@@ -103,10 +103,13 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'tokenreviews',
         'networkpolicies',
         'pods',
+        'services',
       ].sort(),
     );
-    // Pods: read for Audit's evidence, never written.
-    for (const rule of rules.filter((r: Manifest) => (r.resources as string[]).includes('pods')))
+    // Pods: read for Audit's evidence; Services: what service endpoints render from. Never written.
+    for (const rule of rules.filter((r: Manifest) =>
+      (r.resources as string[]).some((x) => x === 'pods' || x === 'services'),
+    ))
       expect(rule.verbs).toEqual(['list', 'watch']);
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');

@@ -2,8 +2,8 @@
 // nothing that starts it (the image, make run, the benchmark) may set other ones.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPERATOR_NODE_FLAGS_GIVEN } from '../../../hack/bench/sides.js';
 import { missingFlags, OPERATOR_NODE_FLAGS } from '../../../src/node-flags.js';
-import { OPERATOR_NODE_FLAGS_GIVEN } from '../../bench/sides.js';
 import { REPO_ROOT } from '../../cluster/repo.js';
 
 it('the image, make run and the benchmark leave the V8 settings to the program', () => {
