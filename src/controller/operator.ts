@@ -4,12 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import {
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  type NetworkPolicy,
-  POLICY_KIND_LABEL,
-} from '../compiler/index.js';
+import { type NetworkPolicy, POLICY_KIND_LABEL } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
 import { BaselineRecord } from '../kube/baseline-record.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
@@ -84,14 +79,7 @@ export class Operator {
     });
     const watched = options.watchNamespaces;
     this.profiles = namespacedCache(this.rest, kubeConfig, profiles, watched, log);
-    this.policies = namespacedCache(
-      this.rest,
-      kubeConfig,
-      networkPolicies,
-      watched,
-      log,
-      `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-    );
+    this.policies = namespacedCache(this.rest, kubeConfig, networkPolicies, watched, log);
     this.policies.addIndex(OWNER_INDEX, controllerUid);
     this.namespaces = new Informer(
       this.rest,
