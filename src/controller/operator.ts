@@ -4,9 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { type NetworkPolicy, POLICY_KIND_LABEL } from '../compiler/index.js';
+import {
+  BASELINE_POLICY_NAME,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type NetworkPolicy,
+} from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
-import { BaselineRecord } from '../kube/baseline-record.js';
+import { BASELINE_RECORD_NAME, BaselineRecord } from '../kube/baseline-record.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import { FencedError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
@@ -14,14 +19,15 @@ import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
 import { type KubeList, type KubeObject, keyOf, slimNamespace } from '../kube/objects.js';
-import { namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
+import { baselineRecords, namespaces, networkPolicies, pods, profiles } from '../kube/paths.js';
 import { type SlimPod, slimPod } from '../kube/pods.js';
 import { type LivePolicy, PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
+import { AdmissionGateWatch } from './admission-gate-watch.js';
 import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
 import { registerBaselineMetrics } from './baseline-metrics.js';
-import { BaselineReconciler } from './baseline-reconciler.js';
+import { BaselineReconciler, recordSpec } from './baseline-reconciler.js';
 import { allExcluded } from './baseline-scope.js';
 import { type Reason, Reason as Reasons } from './conditions.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
@@ -60,6 +66,8 @@ export class Operator {
   /** The Ready reason the reconcile in flight for a key reported (one in flight per key). */
   private readonly reasonOfReconcile = new Map<string, Reason>();
   private resyncTimer: NodeJS.Timeout | undefined;
+  private records: Informer<KubeObject> | undefined;
+  private gateWatch: AdmissionGateWatch | undefined;
   private running = false;
   /** Writes of NetworkPolicies and profile status (not Events, not Lease renewals): the no-churn guarantee is measured here. */
   writes = 0;
@@ -112,11 +120,12 @@ export class Operator {
         if (reason !== undefined) this.reasonOfReconcile.set(key, reason);
       },
     });
+    const record = new BaselineRecord(this.rest, options.operatorNamespace);
     const baselineReconciler = new BaselineReconciler({
       store,
       namespaces: this.namespaces,
       policies: this.policies,
-      record: new BaselineRecord(this.rest, options.operatorNamespace),
+      record,
       labels: new NamespaceLabels(this.rest),
       events,
       compiler: options.compiler,
@@ -131,6 +140,7 @@ export class Operator {
       blockedRetryMs: hooks.conflictRetryMs ?? 30_000,
     });
     registerBaselineMetrics(this.metrics.registry, () => baselineReconciler.protectionCounts());
+    if (options.baseline) this.gateWatch = this.watchAdmissionGate(kubeConfig, record, events);
     this.profileQueue = this.queue('apptrustprofile', (key, log) =>
       profileReconciler.reconcile(key, { log }),
     );
@@ -149,6 +159,31 @@ export class Operator {
       // Fencing: once the lease may have passed to another replica, no write of any kind leaves.
       this.rest.setWriteFence(this.elector.writeFence);
     }
+  }
+
+  /** The gate's param: watched (by name) and re-created by the leader when it goes. */
+  private watchAdmissionGate(kubeConfig: KubeConfig, record: BaselineRecord, events: EventRecorder) {
+    const { operatorNamespace, baselineExclude, watchNamespaces, baselineExisting } = this.options;
+    this.records = new Informer<KubeObject>(
+      this.rest,
+      kubeConfig,
+      { path: baselineRecords(operatorNamespace), fieldSelector: `metadata.name=${BASELINE_RECORD_NAME}` },
+      this.log,
+    );
+    const records = this.records;
+    return new AdmissionGateWatch({
+      onRecordEvent: (handler) => records.on((event) => handler(event)),
+      record,
+      scope: recordSpec({
+        excluded: allExcluded(operatorNamespace, baselineExclude),
+        watched: watchNamespaces,
+        existing: baselineExisting,
+      }),
+      events,
+      operatorNamespace,
+      log: this.log,
+      registry: this.metrics.registry,
+    });
   }
 
   private queue(controller: string, reconcile: (key: string, log: Logger) => Promise<Outcome>): WorkQueue {
@@ -204,10 +239,11 @@ export class Operator {
       this.enqueueProfile(key);
     });
     this.policies.on((event, policy) => {
-      this.metrics.managedPolicies.set(this.policies.size);
+      this.countManaged(event, policy);
       const echo = this.policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
       if (echo && event !== 'delete') return; // exactly what we just wrote
-      if (policy.metadata.labels?.[POLICY_KIND_LABEL] === 'baseline') {
+      // The baseline is known by its name (a tenant can strip its labels); no profile renders it.
+      if (policy.metadata.name === BASELINE_POLICY_NAME) {
         if (policy.metadata.namespace) this.enqueueNamespace(policy.metadata.namespace);
         return;
       }
@@ -224,9 +260,21 @@ export class Operator {
     this.profiles.onRelist(() => this.statusWrites.clear());
   }
 
+  /** apptrust_managed_networkpolicies: the cache holds every policy, the gauge counts ours. */
+  private readonly managedKeys = new Set<string>();
+  private countManaged(event: string, policy: LivePolicy): void {
+    const key = keyOf(policy.metadata);
+    if (event !== 'delete' && policy.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)
+      this.managedKeys.add(key);
+    else this.managedKeys.delete(key);
+    this.metrics.managedPolicies.set(this.managedKeys.size);
+  }
+
   /** Starts the informers, waits for their first sync, then campaigns (or starts right away). */
   async start(): Promise<void> {
     for (const informer of this.informers()) informer.start();
+    // Not waited for: with the record's CRD gone it never syncs, and the gate watch says so.
+    this.records?.start();
     await Promise.all([
       this.profiles.waitForSync(),
       this.policies.waitForSync(),
@@ -280,6 +328,7 @@ export class Operator {
     this.running = true;
     this.metrics.leader.set({ name: this.options.leaseName }, 1);
     this.resyncAll();
+    this.gateWatch?.start();
     if (this.options.resyncPeriodMs > 0)
       this.resyncTimer = setInterval(() => this.resyncAll(), this.options.resyncPeriodMs);
   }
@@ -299,6 +348,7 @@ export class Operator {
     this.running = false;
     this.metrics.leader.set({ name: this.options.leaseName }, 0);
     clearInterval(this.resyncTimer);
+    this.gateWatch?.stop();
     void this.profileQueue.shutdown();
     void this.baselineQueue.shutdown();
     this.hooks.onLostLeadership?.();
@@ -308,6 +358,8 @@ export class Operator {
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.resyncTimer);
+    this.gateWatch?.stop();
+    this.records?.stop();
     await Promise.all([this.profileQueue.shutdown(), this.baselineQueue.shutdown()]);
     await this.elector?.stop();
     for (const informer of this.informers()) informer.stop();

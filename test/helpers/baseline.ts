@@ -12,7 +12,7 @@ import { Operator } from '../../src/controller/operator.js';
 import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
-import { BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
+import { BASELINE_RECORD_RULES, CLUSTER_RULES, MARKER_RULES } from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually, testKubeConfig } from './cluster.js';
 import { ROOT } from './process.js';
@@ -166,7 +166,8 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
         metadata: { name: account },
-        rules: CLUSTER_RULES,
+        // With the marker rule: these tests install the marker guard (config/admission).
+        rules: [...CLUSTER_RULES, ...MARKER_RULES],
       },
     ],
     [

@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
-import { CLUSTER_SCOPED_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
+import { CLUSTER_SCOPED_RULES, MARKER_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
 import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
@@ -45,10 +45,21 @@ withKubectl('config/default (kubectl kustomize)', () => {
   it('renders exactly the namespace, CRDs, RBAC, Deployment, metrics Service and admission gate', () => {
     expect(objects.map(keyOf).sort()).toEqual(
       [
-        'ValidatingAdmissionPolicy//apptrust-baseline-gate',
-        'ValidatingAdmissionPolicy//apptrust-baseline-marker-guard',
-        'ValidatingAdmissionPolicyBinding//apptrust-baseline-gate',
-        'ValidatingAdmissionPolicyBinding//apptrust-baseline-marker-guard',
+        ...[
+          'apptrust-baseline-gate',
+          'apptrust-baseline-marker-guard',
+          'apptrust-baseline-exemption',
+          'apptrust-baseline-guard',
+          'apptrust-baseline-record-guard',
+        ].flatMap((name) => [
+          `ValidatingAdmissionPolicy//${name}`,
+          `ValidatingAdmissionPolicyBinding//${name}`,
+        ]),
+        'ClusterRole//apptrust-baseline-exemption-editor',
+        'ClusterRole//apptrust-operator-namespace-marker',
+        'ClusterRoleBinding//apptrust-operator-namespace-marker',
+        'ClusterRole//apptrust-profile-editor',
+        'ClusterRole//apptrust-profile-viewer',
         'Role/apptrust-system/apptrust-operator-baseline-record',
         'RoleBinding/apptrust-system/apptrust-operator-baseline-record',
         'ClusterRole//apptrust-operator',
@@ -66,7 +77,10 @@ withKubectl('config/default (kubectl kustomize)', () => {
   });
 
   it('grants nothing on Secrets, only list/watch on Pods, nothing on any other resource, and no wildcard', () => {
-    const rules = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].flatMap((r) => r.rules);
+    const operatorRoles = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].filter((r) =>
+      r.metadata.name.startsWith('apptrust-operator'),
+    );
+    const rules = operatorRoles.flatMap((r) => r.rules);
     const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
     expect(resources).toEqual(
       [
@@ -77,6 +91,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'apptrustprofiles/status',
         'events',
         'leases',
+        'namespaces',
         'namespaces',
         'networkpolicies',
         'pods',
@@ -98,6 +113,11 @@ withKubectl('config/default (kubectl kustomize)', () => {
     // Leases and the record only in the operator's namespace: a Role, never the ClusterRole.
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('baselinerecords');
+    // namespaces patch (the marker) only in the role that ships with the marker guard.
+    const patchers = operatorRoles.filter((r) =>
+      r.rules.some((rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch')),
+    );
+    expect(patchers.map((r) => r.metadata.name)).toEqual(['apptrust-operator-namespace-marker']);
   });
 
   it('the admission gate reads the baseline record of the operator namespace; the guard names its ServiceAccount', () => {
@@ -214,6 +234,56 @@ withKubectl('config/default (kubectl kustomize)', () => {
       'resource.customizations.health.apptrust.dev_AppTrustProfile',
     ]);
   });
+
+  it('config/operator alone grants no namespaces patch; config/admission grants it with the marker guard', () => {
+    const patches = (objects: Manifest[]) =>
+      byKind(objects, 'ClusterRole').filter((r) =>
+        r.rules.some(
+          (rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch'),
+        ),
+      );
+    expect(patches(kustomize('operator'))).toEqual([]);
+    const admission = kustomize('admission');
+    expect(patches(admission).map((r) => [r.metadata.name, r.rules])).toEqual([
+      ['apptrust-operator-namespace-marker', MARKER_RULES],
+    ]);
+    expect(admission.map((o) => o.metadata.name)).toContain('apptrust-baseline-marker-guard');
+  });
+
+  it('admission objects carry Argo CD sync wave 1: created after, pruned before the CRDs and the operator', () => {
+    const policies = objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'));
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of [...policies, ...kustomize('admission/lock')])
+      expect([p.metadata.name, p.metadata.annotations?.['argocd.argoproj.io/sync-wave']]).toEqual([
+        p.metadata.name,
+        '1',
+      ]);
+    for (const o of objects.filter((x) => !x.kind.startsWith('ValidatingAdmissionPolicy')))
+      expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0').toBe('0');
+  });
+
+  it('tenant roles are aggregated into admin/edit (profiles) and view (read only); neither grants the exemption', () => {
+    const role = (name: string) =>
+      byKind(objects, 'ClusterRole').find((r) => r.metadata.name === name) as Manifest;
+    const editor = role('apptrust-profile-editor');
+    const viewer = role('apptrust-profile-viewer');
+    expect(editor.metadata.labels).toMatchObject({
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    });
+    expect(viewer.metadata.labels['rbac.authorization.k8s.io/aggregate-to-view']).toBe('true');
+    expect(viewer.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit']).toBeUndefined();
+    expect(viewer.rules.flatMap((r: Manifest) => r.verbs).sort()).toEqual(['get', 'get', 'list', 'watch']);
+    expect(JSON.stringify([editor, viewer])).not.toContain('baselineexemptions');
+    expect(role('apptrust-baseline-exemption-editor').rules).toEqual([
+      { apiGroups: ['apptrust.dev'], resources: ['baselineexemptions'], verbs: ['update'] },
+    ]);
+    expect(
+      role('apptrust-baseline-exemption-editor').metadata.labels?.[
+        'rbac.authorization.k8s.io/aggregate-to-admin'
+      ],
+    ).toBeUndefined();
+  });
 });
 
 withHelm('Helm chart config/helm/apptrust-operator', () => {
@@ -249,7 +319,9 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
 
   it('with watchNamespaces, narrows RBAC to Roles in those namespaces (only namespaces stay cluster-wide)', () => {
     const objects = template('watchNamespaces={shop,payments}');
-    const [clusterRole] = byKind(objects, 'ClusterRole') as [Manifest];
+    const clusterRole = byKind(objects, 'ClusterRole').find(
+      (r) => r.metadata.name === 'apptrust-operator',
+    ) as Manifest;
     expect(clusterRole.rules).toEqual(CLUSTER_SCOPED_RULES);
     const roles = byKind(objects, 'Role').filter((r) => r.metadata.namespace !== 'apptrust-system');
     expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
@@ -300,7 +372,7 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
   it('renders the admission gate unless baseline.admissionGate or baseline.enabled is false', () => {
     const admission = (objects: Manifest[]) =>
       objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).map(keyOf);
-    expect(admission(template())).toHaveLength(4);
+    expect(admission(template())).toHaveLength(10);
     expect(admission(template('baseline.admissionGate=false'))).toEqual([]);
     expect(admission(template('baseline.enabled=false'))).toEqual([]);
   });
@@ -313,5 +385,53 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     expect(text).toContain("'system:serviceaccount:ops:zt'");
     expect(text).toContain('"paramRef":{"name":"apptrust-baseline","namespace":"ops"');
     expect(text).not.toContain('apptrust-system');
+  });
+
+  // The operator may patch namespaces (the marker) exactly where the marker guard narrows it.
+  it('namespaces patch and the marker guard render together, or neither (baseline.admissionGate)', () => {
+    const patchRoles = (objects: Manifest[]) =>
+      [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')]
+        .filter((r) =>
+          r.rules.some(
+            (rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch'),
+          ),
+        )
+        .map((r) => r.metadata.name);
+    const guards = (objects: Manifest[]) =>
+      byKind(objects, 'ValidatingAdmissionPolicy')
+        .map((p) => p.metadata.name)
+        .filter((n) => n === 'apptrust-baseline-marker-guard');
+    const on = template();
+    expect([patchRoles(on), guards(on)]).toEqual([
+      ['apptrust-operator-namespace-marker'],
+      ['apptrust-baseline-marker-guard'],
+    ]);
+    const marker = byKind(on, 'ClusterRole').find(
+      (r) => r.metadata.name === 'apptrust-operator-namespace-marker',
+    ) as Manifest;
+    expect(marker.rules).toEqual(MARKER_RULES);
+    for (const off of [
+      template('baseline.admissionGate=false'),
+      template('watchNamespaces={shop}', 'baseline.admissionGate=false'),
+    ])
+      expect([patchRoles(off), guards(off)]).toEqual([[], []]);
+  });
+
+  it('renders the NetworkPolicy lock only with lockNetworkPolicies=true, naming the break-glass group', () => {
+    const lock = (objects: Manifest[]) =>
+      objects.filter((o) => o.metadata.name === 'apptrust-networkpolicy-lock').map((o) => o.kind);
+    expect(lock(template())).toEqual([]);
+    const on = template('lockNetworkPolicies=true', 'lockBreakGlassGroup=ops:oncall');
+    expect(lock(on).sort()).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    const policy = on.find(
+      (o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'apptrust-networkpolicy-lock',
+    ) as Manifest;
+    expect(JSON.stringify(policy.spec.variables)).toContain("'ops:oncall' in request.userInfo.groups");
+    // The same objects as config/admission/lock with its default group.
+    const fromKustomize = kustomize('admission/lock');
+    const fromHelm = template('lockNetworkPolicies=true').filter(
+      (o) => o.metadata.name === 'apptrust-networkpolicy-lock',
+    );
+    expect(sorted(fromHelm.map(withoutHelmLabels))).toEqual(sorted(fromKustomize));
   });
 });
