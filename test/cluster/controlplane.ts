@@ -209,7 +209,8 @@ async function startProcesses(dir: string, options: StartOptions): Promise<Runni
 
   const kcm = startProcess(dir, 'kube-controller-manager', join(bin, 'kube-controller-manager'), [
     `--kubeconfig=${kubeconfig}`,
-    '--controllers=garbagecollector,namespace',
+    // clusterrole-aggregation fills the built-in admin/edit/view roles (tests act as a tenant).
+    '--controllers=garbagecollector,namespace,clusterrole-aggregation',
     '--leader-elect=false',
     '--secure-port=0',
     '--concurrent-gc-syncs=5',

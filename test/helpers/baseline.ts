@@ -85,27 +85,45 @@ export const eventWith = (rest: KubeRest, ns: string, reason: string) =>
 
 type Manifest = { kind: string; metadata: { name: string }; [key: string]: unknown };
 
-/** config/admission as `kubectl apply -k` would send it, the guard naming `operatorUsername`. */
-export function admissionObjects(operatorUsername = OPERATOR_USERNAME): Manifest[] {
-  return ['gate.yaml', 'marker-guard.yaml'].flatMap((file) => {
+/** The admission policies and bindings of config/admission (the lock: `lock/lock.yaml`). */
+export const ADMISSION_FILES = [
+  'gate.yaml',
+  'marker-guard.yaml',
+  'exemption.yaml',
+  'baseline-guard.yaml',
+  'record-guard.yaml',
+];
+
+/**
+ * The admission policies and bindings of `files` as `kubectl apply -k` would send them, naming
+ * `operatorUsername` (RBAC objects are left out: the tests grant their own accounts).
+ */
+export function admissionObjects(operatorUsername = OPERATOR_USERNAME, files = ADMISSION_FILES): Manifest[] {
+  return files.flatMap((file) => {
     const text = readFileSync(join(ROOT, 'config', 'admission', file), 'utf8').replaceAll(
       `'${OPERATOR_USERNAME}'`,
       `'${operatorUsername}'`,
     );
-    return parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+    return parseAllDocuments(text)
+      .map((d) => d.toJS() as Manifest)
+      .filter((m) => m.kind.startsWith('ValidatingAdmissionPolicy'));
   });
 }
 
 const pathOf = (m: Manifest) =>
   `${ADMISSION}/${m.kind === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'validatingadmissionpolicybindings'}`;
 
-export async function applyAdmission(rest: KubeRest, operatorUsername?: string): Promise<void> {
-  for (const object of admissionObjects(operatorUsername))
+export async function applyAdmission(
+  rest: KubeRest,
+  operatorUsername?: string,
+  files?: string[],
+): Promise<void> {
+  for (const object of admissionObjects(operatorUsername, files))
     await rest.apply(`${pathOf(object)}/${object.metadata.name}`, object, 'apptrust-test');
 }
 
-export async function deleteAdmission(rest: KubeRest): Promise<void> {
-  for (const object of admissionObjects().reverse())
+export async function deleteAdmission(rest: KubeRest, files?: string[]): Promise<void> {
+  for (const object of admissionObjects(undefined, files).reverse())
     await rest.delete(`${pathOf(object)}/${object.metadata.name}`).catch(() => undefined);
 }
 
