@@ -318,7 +318,7 @@ withCerts('tenants cannot switch zero trust off (issues 17 and 18, real identiti
     process.stderr.write(`tenant authority: ${JSON.stringify(numbers)}\n`);
   });
 
-  it('the tenant cannot opt out: label PATCH, the same through /status, CREATE with the label; the refusal names the permission', async () => {
+  it('the tenant cannot opt out: label PATCH, the same through /status and /finalize, CREATE with the label; the refusal names the permission', async () => {
     const attempts = {
       'label PATCH': await outcome(
         mergePatch(tenant, namespacePath(home), labelPatch('apptrust.dev/baseline', 'disabled')),
@@ -334,6 +334,21 @@ withCerts('tenants cannot switch zero trust off (issues 17 and 18, real identiti
             metadata: { name: `tenant-out-${Date.now()}`, labels: { 'apptrust.dev/baseline': 'disabled' } },
           },
         }),
+      ),
+      '/finalize PUT': await outcome(
+        tenant.get<KubeObject>(namespacePath(home)).then((current) =>
+          tenant.request({
+            method: 'PUT',
+            path: `${namespacePath(home)}/finalize`,
+            body: {
+              ...current,
+              metadata: {
+                ...current.metadata,
+                labels: { ...current.metadata.labels, 'apptrust.dev/baseline': 'disabled' },
+              },
+            },
+          }),
+        ),
       ),
       'opt in (a value of its own)': await outcome(
         mergePatch(tenant, namespacePath(home), labelPatch('apptrust.dev/baseline', 'enabled')),
