@@ -1,8 +1,8 @@
 // Operator settings from flags (--kebab-case=value) and environment (APPTRUST_SNAKE_CASE), parsed
 // with zod. Flags win over the environment.
 import { z } from 'zod';
+import { parseAddress } from './bind-address.js';
 import type { CompilerSettings } from './compiler/index.js';
-import { parseAddress } from './controller/http.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 

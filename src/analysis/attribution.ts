@@ -4,6 +4,7 @@
 import type { AppTrustProfile, Direction } from '../api/v1alpha1/index.js';
 import { dnsGrant, egressGrants, type Grant, ingressGrants } from '../compiler/grants.js';
 import {
+  BASELINE_POLICY_KIND,
   COMPONENT_LABEL,
   type CompilerSettings,
   DEFAULT_SETTINGS,
@@ -38,7 +39,7 @@ export class FlowAttributor {
   /** "ns/profile spec.allow[i]" for each flow of the owning profile that grants this connection. */
   flowsFor(policy: NetworkPolicy, direction: Direction, c: Connection): string[] {
     const { namespace, labels = {}, annotations = {} } = policy.metadata;
-    if (labels[POLICY_KIND_LABEL] === 'baseline')
+    if (labels[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND)
       return direction === 'Egress' ? ['baseline DNS setting'] : [];
     const profileName = annotations[PROFILE_NAME_ANNOTATION] ?? labels[PROFILE_LABEL];
     const component = labels[COMPONENT_LABEL];

@@ -1,5 +1,25 @@
 // Verdicts as sentences, the same in every output format.
-import type { DirectionVerdict, RuleMatch } from './verdict.js';
+import type { Direction } from '../api/v1alpha1/index.js';
+
+/** One rule that allows the connection, and the profile flows that rendered it. */
+export interface RuleMatch {
+  /** "ns/name" of the NetworkPolicy. */
+  policy: string;
+  /** "spec.ingress[i]" or "spec.egress[i]". */
+  rule: string;
+  /** "ns/profile spec.allow[i]" (or "... spec.allowDNS"); empty for policies no profile rendered. */
+  flows: string[];
+}
+
+/** The verdict of one direction, on the pod that direction's policies select. */
+export interface DirectionVerdict {
+  direction: Direction;
+  pod: string;
+  allowed: boolean;
+  /** Policies that select the pod for this direction, "ns/name", sorted; none = not isolated. */
+  isolatedBy: string[];
+  allowedBy: RuleMatch[];
+}
 
 function ruleText(m: RuleMatch): string {
   return m.flows.length > 0 ? `${m.policy} ${m.rule} (${m.flows.join(', ')})` : `${m.policy} ${m.rule}`;

@@ -5,29 +5,11 @@ import type { Direction } from '../api/v1alpha1/index.js';
 import type { NetworkPolicy, Protocol } from '../compiler/index.js';
 import { FlowAttributor } from './attribution.js';
 import { type NamespaceLabels, namespaceLabelsOf, peersMatch, portsMatch } from './matching.js';
-import { directionReason } from './reasons.js';
+import { type DirectionVerdict, directionReason, type RuleMatch } from './reasons.js';
 import { selectorMatches } from './selectors.js';
 import { type Endpoint, endpointName, isPod, type Pod, type World } from './world.js';
 
-/** One rule that allows the connection, and the profile flows that rendered it. */
-export interface RuleMatch {
-  /** "ns/name" of the NetworkPolicy. */
-  policy: string;
-  /** "spec.ingress[i]" or "spec.egress[i]". */
-  rule: string;
-  /** "ns/profile spec.allow[i]" (or "... spec.allowDNS"); empty for policies no profile rendered. */
-  flows: string[];
-}
-
-/** The verdict of one direction, on the pod that direction's policies select. */
-export interface DirectionVerdict {
-  direction: Direction;
-  pod: string;
-  allowed: boolean;
-  /** Policies that select the pod for this direction, "ns/name", sorted; none = not isolated. */
-  isolatedBy: string[];
-  allowedBy: RuleMatch[];
-}
+export type { DirectionVerdict, RuleMatch };
 
 export interface Verdict {
   from: string;

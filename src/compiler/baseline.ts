@@ -2,6 +2,7 @@ import { sortKeys } from './canonical.js';
 import { dnsGrant, egressRule, mergeGrants } from './grants.js';
 import {
   BASELINE_DESCRIPTION,
+  BASELINE_POLICY_KIND,
   BASELINE_POLICY_NAME,
   DESCRIPTION_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -29,7 +30,7 @@ export function baselinePolicyFor(namespace: string, options: BaselineOptions): 
     metadata: {
       name: BASELINE_POLICY_NAME,
       namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [POLICY_KIND_LABEL]: 'baseline' },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [POLICY_KIND_LABEL]: BASELINE_POLICY_KIND },
       annotations: {
         [DESCRIPTION_ANNOTATION]: BASELINE_DESCRIPTION.replace('NAMESPACE', namespace),
       },

@@ -3,38 +3,27 @@
 // creation cluster-wide. This never happens silently: the leader watches the record, re-creates it
 // at once with the ORIGINAL time (kept in its spec), and while it cannot (the CRD is gone) it says
 // so: a Warning Event in the operator's namespace, apptrust_admission_gate_ready 0, an error in the
-// log; it keeps trying and reports the recovery.
+// log; it keeps trying (admission-gate-controller.ts requeues) and reports the recovery.
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
+import { AdmissionGateEventReason, EventAction } from '../api/v1alpha1/index.js';
 import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record.js';
 import { BASELINE_RECORD_NAME } from '../kube/baseline-record.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
-import type { InformerEvent } from '../kube/informer.js';
-
-export const GATE_REASONS = {
-  open: 'AdmissionGateOpen',
-  restored: 'BaselineRecordRestored',
-} as const;
 
 export interface AdmissionGateWatchDeps {
-  /** Calls back on every event of the record's watch (one object: fieldSelector by name). */
-  onRecordEvent(handler: (event: InformerEvent) => void): void;
-  record: BaselineRecord;
+  record: Pick<BaselineRecord, 'exists' | 'ensure' | 'enabledSince'>;
   scope: BaselineRecordSpec;
   events: EventRecorder;
   operatorNamespace: string;
   log: Logger;
   registry: Registry;
-  /** The backstop when no watch event comes (the CRD is gone: nothing can be watched). */
-  checkEveryMs?: number;
 }
 
 export class AdmissionGateWatch {
   private ready: boolean | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private running: Promise<boolean> | undefined;
   private readonly gauge: Gauge;
 
   constructor(private readonly deps: AdmissionGateWatchDeps) {
@@ -43,37 +32,14 @@ export class AdmissionGateWatch {
       help: '1 when the admission gate has its BaselineRecord and judges pods; 0 when the record or its CRD is missing (the gate then admits every pod)',
       registers: [deps.registry],
     });
-    deps.onRecordEvent((event) => {
-      if (event === 'delete' && this.timer) void this.check();
-    });
   }
 
-  /** The leader only: it is the one that may write the record. */
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.check(), this.deps.checkEveryMs ?? 5_000);
-    void this.check();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** One check at a time; a request during one runs once more after it. */
-  check(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.checkOnce()
-      .catch((error: unknown) => this.deps.log.warn({ err: error }, 'admission gate check failed'))
+  /** Whether the gate has its record now (re-created when it was missing); one check at a time. */
+  check(): Promise<boolean> {
+    this.running ??= this.checkOnce()
+      .then(() => this.ready === true)
       .finally(() => {
         this.running = undefined;
-        if (this.again && this.timer) {
-          this.again = false;
-          void this.check();
-        }
       });
     return this.running;
   }
@@ -94,7 +60,7 @@ export class AdmissionGateWatch {
     }
     this.event(
       'Normal',
-      GATE_REASONS.restored,
+      AdmissionGateEventReason.RecordRestored,
       `BaselineRecord ${BASELINE_RECORD_NAME} re-created ${since ? `with its original time ${since}` : 'with a new time (the original was not known to this process)'}: the admission gate judges pods again`,
     );
     this.setReady(true);
@@ -114,18 +80,18 @@ export class AdmissionGateWatch {
     );
     this.event(
       'Warning',
-      GATE_REASONS.open,
+      AdmissionGateEventReason.Open,
       `${why}: the admission gate admits every pod until it is back; the operator re-creates it with the original time (if the BaselineRecord CRD is gone: make install, or helm upgrade, puts it back; README "Recovering the admission gate")`,
     );
   }
 
-  private event(type: 'Normal' | 'Warning', reason: string, note: string): void {
+  private event(type: 'Normal' | 'Warning', reason: AdmissionGateEventReason, note: string): void {
     const ns = this.deps.operatorNamespace;
     this.deps.events.record(
       { apiVersion: 'v1', kind: 'Namespace', namespace: ns, name: ns },
       type,
       reason,
-      'Admission',
+      EventAction.Restore,
       note,
     );
   }

@@ -7,7 +7,10 @@
 // every marker and the record go (rollback): removal touches only a policy the operator created
 // (our managed-by and baseline kind labels, no controller).
 import type { Logger } from 'pino';
+import { BaselineEventReason, EventAction } from '../api/v1alpha1/index.js';
 import {
+  BASELINE_OPT_OUT_VALUE,
+  BASELINE_POLICY_KIND,
   BASELINE_POLICY_NAME,
   baselinePolicyFor,
   type CompilerSettings,
@@ -20,7 +23,6 @@ import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
-import type { Informer } from '../kube/informer.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { isUpToDate, type LivePolicy, type PolicyStore } from '../kube/policy-store.js';
@@ -34,15 +36,10 @@ import {
   PROTECTED_VALUE,
   type ScopeDecision,
 } from './baseline-scope.js';
-import type { Outcome } from './queue.js';
+import type { ReconcileContext, Reconciled } from './controller.js';
 
-export const BASELINE_REASONS = {
-  created: 'BaselineCreated',
-  restored: 'BaselineRestored',
-  removed: 'BaselineRemoved',
-  blocked: 'BaselineBlocked',
-  unknownValue: 'UnknownBaselineValue',
-} as const;
+/** The label that opts a namespace out, as users type it. */
+const OPT_OUT = `${BASELINE_LABEL}=${BASELINE_OPT_OUT_VALUE}`;
 
 export interface BaselineSettings extends BaselineScopeSettings {
   /** --baseline: false rolls back everything the baseline reconciler ever created. */
@@ -52,16 +49,15 @@ export interface BaselineSettings extends BaselineScopeSettings {
 
 export interface BaselineReconcilerDeps {
   store: PolicyStore;
-  namespaces: Informer<KubeObject>;
-  policies: ObjectCache<LivePolicy>;
+  namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
+  policies: Pick<ObjectCache<LivePolicy>, 'get'>;
   record: BaselineRecord;
   labels: NamespaceLabels;
   events: EventRecorder;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
-  log: Logger;
   /** Retry after a baseline could not be put in place (the queue's backoff comes on top of errors). */
-  blockedRetryMs?: number;
+  blockedRetryMs: number;
 }
 
 /** A baseline this operator created: a label alone could be copied onto anything. */
@@ -70,7 +66,7 @@ export function isOurBaseline(policy: KubeObject): boolean {
   return (
     policy.metadata.name === BASELINE_POLICY_NAME &&
     labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    labels[POLICY_KIND_LABEL] === 'baseline' &&
+    labels[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND &&
     !(policy.metadata.ownerReferences ?? []).some((owner) => owner.controller === true)
   );
 }
@@ -103,36 +99,37 @@ export class BaselineReconciler {
 
   constructor(private readonly deps: BaselineReconcilerDeps) {}
 
-  async reconcile(namespaceName: string): Promise<Outcome> {
+  async reconcile(namespaceName: string, ctx: ReconcileContext): Promise<Reconciled> {
     const ns = this.deps.namespaces.get(namespaceName);
-    if (!ns || ns.metadata.deletionTimestamp) return undefined;
+    if (!ns || ns.metadata.deletionTimestamp) return {};
     const live = this.deps.policies.get(`${namespaceName}/${BASELINE_POLICY_NAME}`);
     const ours = live && isOurBaseline(live) ? live : undefined;
-    if (!this.deps.baseline.enabled) return this.rollBack(ns, ours);
+    if (!this.deps.baseline.enabled) return this.rollBack(ns, ours, ctx.log);
 
     const decision = await this.scopeOf(ns, ours !== undefined);
     if (decision.unknownValue !== undefined) this.warnUnknownValue(ns, decision.unknownValue);
     if (!decision.inScope) {
       // An existing namespace that never opted in is not ours to touch; the others opted out.
-      if (decision.reason !== 'existing') await this.remove(ns, ours, `namespace is ${decision.reason}`);
-      return undefined;
+      if (decision.reason !== 'existing')
+        await this.remove(ns, ours, `namespace is ${decision.reason}`, ctx.log);
+      return {};
     }
     try {
       await this.ensurePolicy(ns, live);
     } catch (error) {
-      return this.blocked(ns, error);
+      return this.blocked(ns, error, ctx.log);
     }
-    if (!isMarkedProtected(ns) && (await this.mayMark()))
+    if (!isMarkedProtected(ns) && (await this.mayMark(ctx.log)))
       await this.deps.labels.set(namespaceName, PROTECTED_LABEL, PROTECTED_VALUE);
-    return undefined;
+    return {};
   }
 
-  private mayMark(): Promise<boolean> {
+  private mayMark(log: Logger): Promise<boolean> {
     if (!this.marking) {
       this.marking = this.deps.labels.mayPatch().then((allowed) => {
         this.markerAllowed = allowed;
         if (!allowed)
-          this.deps.log.info(
+          log.info(
             'no permission to patch namespaces (the admission gate and its marker guard are not installed): namespaces are not marked protected',
           );
         return allowed;
@@ -188,8 +185,8 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BASELINE_REASONS.restored,
-        'Restore',
+        BaselineEventReason.Restored,
+        EventAction.Restore,
         `${BASELINE_POLICY_NAME} was ${how}: put back as rendered`,
       );
       return;
@@ -197,44 +194,52 @@ export class BaselineReconciler {
     // AlreadyExists: a policy of that name our cache has not seen yet; the retry replaces it.
     await this.deps.store.create(desired);
     const [reason, note] = isMarkedProtected(ns)
-      ? [BASELINE_REASONS.restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
-      : [
-          BASELINE_REASONS.created,
-          `deny-all ${BASELINE_POLICY_NAME} created; opt out: label apptrust.dev/baseline=disabled`,
-        ];
-    this.event(ns, 'Normal', reason, 'Create', note);
+      ? [BaselineEventReason.Restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
+      : [BaselineEventReason.Created, `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`];
+    this.event(ns, 'Normal', reason, EventAction.Create, note);
   }
 
   /**
    * The baseline could not be put in place: the marker goes first (the admission gate then refuses
    * new pods of the namespace, and the metrics count it unprotected), then a retry.
    */
-  private async blocked(ns: KubeObject, error: unknown): Promise<Outcome> {
+  private async blocked(ns: KubeObject, error: unknown, log: Logger): Promise<Reconciled> {
     const why = error instanceof KubeApiError ? `${error.reason}: ${error.message}` : String(error);
-    this.deps.log.warn({ namespace: ns.metadata.name, err: error }, `${BASELINE_POLICY_NAME} not in place`);
-    if (isMarkedProtected(ns) && (await this.mayMark()))
+    log.warn({ namespace: ns.metadata.name, err: error }, `${BASELINE_POLICY_NAME} not in place`);
+    if (isMarkedProtected(ns) && (await this.mayMark(log)))
       await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
     this.event(
       ns,
       'Warning',
-      BASELINE_REASONS.blocked,
-      'Create',
+      BaselineEventReason.Blocked,
+      EventAction.Create,
       `NetworkPolicy ${BASELINE_POLICY_NAME} could not be put in place (${why}): the namespace is not marked protected, so the admission gate refuses new pods until it is; retrying`,
     );
-    return { requeueAfterMs: this.deps.blockedRetryMs ?? 30_000 };
+    return { outcome: { requeueAfterMs: this.deps.blockedRetryMs } };
   }
 
   /** Opt-out, exclusion: our baseline and our marker go; anything else stays. */
-  private async remove(ns: KubeObject, ours: LivePolicy | undefined, why: string): Promise<void> {
+  private async remove(
+    ns: KubeObject,
+    ours: LivePolicy | undefined,
+    why: string,
+    log: Logger,
+  ): Promise<void> {
     if (ours) {
       try {
         await this.deps.store.delete(ns.metadata.name, ours.metadata.name, ours.metadata.uid);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-      this.event(ns, 'Normal', BASELINE_REASONS.removed, 'Delete', `${BASELINE_POLICY_NAME} removed: ${why}`);
+      this.event(
+        ns,
+        'Normal',
+        BaselineEventReason.Removed,
+        EventAction.Delete,
+        `${BASELINE_POLICY_NAME} removed: ${why}`,
+      );
     }
-    if (isMarkedProtected(ns) && (await this.mayMark()))
+    if (isMarkedProtected(ns) && (await this.mayMark(log)))
       await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
   }
 
@@ -242,14 +247,14 @@ export class BaselineReconciler {
    * --baseline=false. The record goes first: without it the admission gate admits every pod, so
    * removing markers afterwards can never leave a namespace whose pods are refused.
    */
-  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined): Promise<Outcome> {
+  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined, log: Logger): Promise<Reconciled> {
     if (!this.recordRemoved) this.recordRemoved = this.deps.record.remove();
     await this.recordRemoved.catch((error: unknown) => {
       this.recordRemoved = undefined;
       throw error;
     });
-    await this.remove(ns, ours, 'the operator runs with --baseline=false');
-    return undefined;
+    await this.remove(ns, ours, 'the operator runs with --baseline=false', log);
+    return {};
   }
 
   private recordOnce(): Promise<string> {
@@ -266,14 +271,20 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BASELINE_REASONS.unknownValue,
-      'Validate',
+      BaselineEventReason.UnknownValue,
+      EventAction.Validate,
       `label ${BASELINE_LABEL}="${value}" is not understood and is ignored; accepted values: ${ACCEPTED_BASELINE_VALUES.join(', ')}`,
     );
   }
 
   /** Events about a namespace go into that namespace (its owners look there). */
-  private event(ns: KubeObject, type: EventType, reason: string, action: string, note: string): void {
+  private event(
+    ns: KubeObject,
+    type: EventType,
+    reason: BaselineEventReason,
+    action: EventAction,
+    note: string,
+  ): void {
     const name = ns.metadata.name;
     this.deps.events.record(
       {

@@ -1,18 +1,19 @@
 // Which namespaces get the deny-all baseline. Pure: the same rules are written in CEL in
 // config/admission/gate.yaml (the admission gate refuses pods where this says "in scope" until the
 // namespace carries the protected marker), so the two must change together.
-import { BASELINE_OPT_IN_VALUE, BASELINE_OPT_OUT_LABEL, BASELINE_OPT_OUT_VALUE } from '../compiler/index.js';
+import {
+  BASELINE_OPT_IN_VALUE,
+  BASELINE_OPT_OUT_LABEL,
+  BASELINE_OPT_OUT_VALUE,
+  PROTECTED_LABEL,
+  PROTECTED_VALUE,
+} from '../api/v1alpha1/keys.js';
 import type { KubeObject } from '../kube/objects.js';
 
+export { PROTECTED_LABEL, PROTECTED_VALUE };
 /** The namespace label users set: `enabled` opts an existing namespace in, `disabled` opts out. */
 export const BASELINE_LABEL = BASELINE_OPT_OUT_LABEL;
 export const ACCEPTED_BASELINE_VALUES = [BASELINE_OPT_IN_VALUE, BASELINE_OPT_OUT_VALUE] as const;
-/**
- * Set by the operator (and, per the guard admission policy, only by it) right after the baseline
- * exists: the admission gate admits pods of a namespace in scope only once it is there.
- */
-export const PROTECTED_LABEL = 'apptrust.dev/baseline-protected';
-export const PROTECTED_VALUE = 'true';
 
 export const ALWAYS_EXCLUDED = ['kube-system', 'kube-public', 'kube-node-lease'];
 

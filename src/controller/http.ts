@@ -1,25 +1,9 @@
 // /healthz, /readyz and /metrics.
 import { createServer, type Server } from 'node:http';
+import { parseAddress } from '../bind-address.js';
 import type { Operator } from './operator.js';
 
-export interface ListenAddress {
-  /** undefined: every interface. */
-  host: string | undefined;
-  port: number;
-}
-
-/**
- * A bind address as controller-runtime takes it: ":8080" (every interface), "127.0.0.1:8080",
- * "[::1]:8080"; "0" disables the endpoint (undefined). Throws on anything else.
- */
-export function parseAddress(address: string): ListenAddress | undefined {
-  if (address === '0' || address === '') return undefined;
-  const match = address.match(/^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new Error(`"${address}" is not HOST:PORT, :PORT or 0`);
-  const host = match[1] ?? match[2];
-  return { host: host === '' ? undefined : host, port };
-}
+export { type ListenAddress, parseAddress } from '../bind-address.js';
 
 export type Routes = Record<string, () => Promise<[number, string, string]>>;
 

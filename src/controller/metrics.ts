@@ -1,6 +1,7 @@
 // Prometheus metrics with controller-runtime's names, plus our own, plus prom-client's default
 // process and Node.js metrics (process_*, nodejs_*).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ConditionReason } from '../api/v1alpha1/reasons.js';
 import { VERSION } from '../version.js';
 import type { QueueMetrics } from './queue.js';
 
@@ -10,20 +11,10 @@ import type { QueueMetrics } from './queue.js';
  * (e.g. after a conflict clears); `error` = threw, retried with backoff.
  */
 export const RECONCILE_RESULTS = ['success', 'invalid', 'conflict', 'requeue', 'error'] as const;
-/** The work queues' names, as in the `controller` label. */
-export const CONTROLLERS = ['apptrustprofile', 'namespace-baseline'] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 /** Ready reasons the profiles gauge knows; anything else is counted as Other (bounded cardinality). */
-export const PROFILE_REASONS = [
-  'Reconciled',
-  'Audit',
-  'InvalidSpec',
-  'Conflict',
-  'ApplyFailed',
-  'Progressing',
-  'Other',
-] as const;
+export const PROFILE_REASONS = [...Object.values(ConditionReason), 'Other'] as const;
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -91,8 +82,11 @@ export class OperatorMetrics {
     // alone kept an idle operator at ~0.7 % CPU; once a second is plenty for an alert.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
     this.buildInfo.set({ version }, 1);
-    for (const result of RECONCILE_RESULTS)
-      for (const controller of CONTROLLERS) this.reconcileTotal.inc({ controller, result }, 0);
+  }
+
+  /** Every result of a registered controller is a series from the start (at 0): rate() sees the first one. */
+  addController(controller: string): void {
+    for (const result of RECONCILE_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
   }
 
   /** Counts one finished reconcile of `controller` by how it ended. */

@@ -2,8 +2,7 @@
 // prune only once every wanted policy is in place → status. Reads come from informer caches; only
 // differences cost a request, so a resync or restart with nothing to do writes nothing.
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger } from 'pino';
-import { API_VERSION, EventReason, KIND, type ProfileStatus } from '../api/v1alpha1/index.js';
+import { API_VERSION, EventAction, EventReason, KIND, type ProfileStatus } from '../api/v1alpha1/index.js';
 import {
   type CompilerSettings,
   canonicalJson,
@@ -19,10 +18,10 @@ import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '
 import type { StatusApplier } from '../kube/status-writer.js';
 import type { FlowEvidence } from './audit-evidence.js';
 import { READY, Reason } from './conditions.js';
+import type { ReconcileContext, Reconciled } from './controller.js';
 import { describeOwner } from './owner.js';
 import { isNoop, type PolicyPlan, planPolicies } from './policy-plan.js';
 import { desiredStatus, ownedStatusFields, type ReconcileOutcome } from './profile-status.js';
-import type { Outcome } from './queue.js';
 import type { WriteMemo } from './write-memo.js';
 
 export interface ProfileObject extends KubeObject {
@@ -64,12 +63,6 @@ export interface ProfileReconcilerDeps {
   ) => Promise<FlowEvidence>;
   /** How often an Audit profile's live flows are evaluated again (default AUDIT_REFRESH_MS). */
   auditRefreshMs?: number;
-  /** Told the Ready reason of every profile reconciled (metrics), and undefined when it is gone. */
-  onReason?: (key: string, reason: Reason | undefined) => void;
-}
-
-export interface ReconcileContext {
-  log: Logger;
 }
 
 /** Pods come and go under an Audit profile: its evidence is evaluated again this often. */
@@ -87,17 +80,16 @@ const names = (policies: ReadonlyArray<{ metadata: { name: string } }>) =>
 export class ProfileReconciler {
   constructor(private readonly deps: ProfileReconcilerDeps) {}
 
-  async reconcile(key: string, ctx: ReconcileContext): Promise<Outcome> {
+  async reconcile(key: string, ctx: ReconcileContext): Promise<Reconciled> {
     const profile = this.deps.profileCache.get(key);
     if (!profile || profile.metadata.deletionTimestamp) {
       this.deps.statusWrites.forget(key);
-      this.deps.onReason?.(key, undefined);
-      return undefined; // children go by garbage collection
+      return { reason: null }; // children go by garbage collection
     }
     const { namespace } = splitKey(key);
     // Everything in a namespace being deleted goes with it, and the API server refuses new content
     // there: re-creating a policy the namespace controller just removed would only fail.
-    if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return undefined;
+    if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return {};
 
     const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
     const owned = profile.metadata.uid ? this.deps.policyCache.ownedBy(profile.metadata.uid) : [];
@@ -127,7 +119,7 @@ export class ProfileReconciler {
     owned: LivePolicy[],
     mode: ReconcileOutcome['mode'],
     ctx: ReconcileContext,
-  ): Promise<Outcome> {
+  ): Promise<Reconciled> {
     const message = `invalid spec, the last good NetworkPolicies stay enforced: ${problems.join('; ')}`;
     const changed = await this.writeStatus(profile, {
       reason: Reason.InvalidSpec,
@@ -137,9 +129,9 @@ export class ProfileReconciler {
     });
     if (changed) {
       ctx.log.info({ problems }, 'invalid spec; enforced policies kept');
-      this.event(profile, 'Warning', EventReason.InvalidSpec, 'Validate', message);
+      this.event(profile, 'Warning', EventReason.InvalidSpec, EventAction.Validate, message);
     }
-    return undefined;
+    return { reason: Reason.InvalidSpec };
   }
 
   /** Audit never changes enforcement: it writes no policy, only says what Enforce would do. */
@@ -148,7 +140,7 @@ export class ProfileReconciler {
     plan: PolicyPlan,
     owned: LivePolicy[],
     ctx: ReconcileContext,
-  ): Promise<Outcome> {
+  ): Promise<Reconciled> {
     const list = (items: ReadonlyArray<{ metadata: { name: string } }>) =>
       items.length > 0 ? items.map((p) => p.metadata.name).sort() : undefined;
     const audit = {
@@ -180,12 +172,13 @@ export class ProfileReconciler {
     });
     if (changed) {
       ctx.log.info({ audit, evidence }, `audit: ${summary}`);
-      this.event(profile, 'Normal', EventReason.Audit, 'Audit', message);
+      this.event(profile, 'Normal', EventReason.Audit, EventAction.Audit, message);
     }
     // Live flows change with pods, not with the profile: look again now and then.
-    return this.deps.auditEvidence
+    const outcome = this.deps.auditEvidence
       ? { requeueAfterMs: this.deps.auditRefreshMs ?? AUDIT_REFRESH_MS }
       : undefined;
+    return { outcome, reason: Reason.Audit };
   }
 
   /** The live flows enforcing would change; undefined when not available (never fails the reconcile). */
@@ -205,7 +198,11 @@ export class ProfileReconciler {
     }
   }
 
-  private async enforce(profile: ProfileObject, plan: PolicyPlan, ctx: ReconcileContext): Promise<Outcome> {
+  private async enforce(
+    profile: ProfileObject,
+    plan: PolicyPlan,
+    ctx: ReconcileContext,
+  ): Promise<Reconciled> {
     const attempted = [...plan.create, ...plan.update.map((u) => u.desired)];
     // A profile's writes go out together: they are independent objects.
     const writes = await Promise.all([
@@ -218,7 +215,7 @@ export class ProfileReconciler {
     const applied = attempted.filter((_, i) => writes[i] === 'ok');
     if (writes.includes(STALE)) {
       this.reportChanges(profile, applied, [], ctx);
-      return { retry: true }; // our cache was behind: look again, quietly
+      return { outcome: { retry: true } }; // our cache was behind: look again, quietly
     }
     const failures = writes.filter((w): w is Error => w instanceof Error);
     const conflicts = [
@@ -234,14 +231,14 @@ export class ProfileReconciler {
     if (failures.length > 0) {
       const message = `apply failed: ${failures.map((f) => f.message).join('; ')}`;
       ctx.log.error({ err: failures[0] }, 'applying NetworkPolicies failed; retrying with backoff');
-      this.event(profile, 'Warning', EventReason.ApplyFailed, 'Apply', message);
+      this.event(profile, 'Warning', EventReason.ApplyFailed, EventAction.Apply, message);
       await this.writeStatus(profile, {
         reason: Reason.ApplyFailed,
         message,
         policies: wanted.map((p) => p.metadata.name),
         mode: 'Enforce',
       });
-      throw failures[0]; // retried with backoff
+      return { reason: Reason.ApplyFailed, error: failures[0] }; // retried with backoff
     }
     if (conflicts.length > 0) {
       const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
@@ -258,9 +255,9 @@ export class ProfileReconciler {
       });
       if (changed) {
         ctx.log.warn({ conflicts }, 'policy name held by another owner; not taken over');
-        this.event(profile, 'Warning', EventReason.Conflict, 'Apply', message);
+        this.event(profile, 'Warning', EventReason.Conflict, EventAction.Apply, message);
       }
-      return { requeueAfterMs: this.deps.conflictRetryMs };
+      return { outcome: { requeueAfterMs: this.deps.conflictRetryMs }, reason: Reason.Conflict };
     }
     await this.writeStatus(profile, {
       reason: Reason.Reconciled,
@@ -268,7 +265,7 @@ export class ProfileReconciler {
       policies: wanted.map((p) => p.metadata.name),
       mode: 'Enforce',
     });
-    return undefined;
+    return { reason: Reason.Reconciled };
   }
 
   /** One log line per policy and one Event per reconcile that changed enforcement. */
@@ -293,7 +290,7 @@ export class ProfileReconciler {
       profile,
       'Normal',
       repair ? EventReason.Repaired : EventReason.Applied,
-      repair ? 'Repair' : 'Apply',
+      repair ? EventAction.Repair : EventAction.Apply,
       `NetworkPolicies ${parts.join('; ')}`,
     );
   }
@@ -367,7 +364,6 @@ export class ProfileReconciler {
     outcome: Omit<ReconcileOutcome, 'generation'>,
   ): Promise<boolean> {
     const key = keyOf(profile.metadata);
-    this.deps.onReason?.(key, outcome.reason);
     const status = desiredStatus(
       profile.status,
       { ...outcome, generation: profile.metadata.generation },
@@ -392,7 +388,13 @@ export class ProfileReconciler {
     }
   }
 
-  private event(profile: ProfileObject, type: EventType, reason: string, action: string, note: string): void {
+  private event(
+    profile: ProfileObject,
+    type: EventType,
+    reason: EventReason,
+    action: EventAction,
+    note: string,
+  ): void {
     const regarding: Regarding = {
       apiVersion: API_VERSION,
       kind: KIND,
@@ -430,10 +432,4 @@ export function profileKeyOfPolicy(policy: LivePolicy): string | undefined {
   if (owner) return `${policy.metadata.namespace}/${owner.name}`;
   const label = policy.metadata.labels?.[PROFILE_LABEL];
   return label && policy.metadata.namespace ? `${policy.metadata.namespace}/${label}` : undefined;
-}
-
-/** The owner-uid index value of a policy: the uid of its controller owner reference. */
-export function controllerUid(policy: LivePolicy): readonly string[] {
-  const owner = policy.metadata.ownerReferences?.find((r) => r.controller === true);
-  return owner ? [owner.uid] : [];
 }

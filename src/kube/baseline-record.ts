@@ -44,9 +44,11 @@ export class BaselineRecord {
     return this.since;
   }
 
-  /** Whether the record exists (false also when its CRD is gone). */
+  /** Whether the record exists (false also when its CRD is gone); remembers its time when it does. */
   async exists(): Promise<boolean> {
-    return (await this.read()) !== undefined;
+    const record = await this.read();
+    if (record) this.since ??= record.spec?.enabledSince ?? record.metadata.creationTimestamp;
+    return record !== undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-// Condition and Event reasons: one place, beside the API types (as cert-manager keeps them), because
+// Condition and Event reasons and Event actions: one place, beside the API types (as cert-manager keeps them), because
 // users match on them in alerts, Argo CD health and scripts.
 
 /** Reasons of the Ready condition of an AppTrustProfile. */
@@ -26,3 +26,37 @@ export const EventReason = {
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 export const READY_CONDITION = 'Ready';
+
+/** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
+export const BaselineEventReason = {
+  Created: 'BaselineCreated',
+  Restored: 'BaselineRestored',
+  Removed: 'BaselineRemoved',
+  /** The baseline could not be put in place (the write was refused): the namespace is unmarked. */
+  Blocked: 'BaselineBlocked',
+  /** The namespace's baseline label has a value the operator does not understand. */
+  UnknownValue: 'UnknownBaselineValue',
+} as const;
+export type BaselineEventReason = (typeof BaselineEventReason)[keyof typeof BaselineEventReason];
+
+/** The `action` of an Event: what the operator did or would do about the object. */
+export const EventAction = {
+  Validate: 'Validate',
+  Apply: 'Apply',
+  Repair: 'Repair',
+  Audit: 'Audit',
+  Create: 'Create',
+  Restore: 'Restore',
+  Delete: 'Delete',
+} as const;
+export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** Reasons of the Events about the admission gate (recorded in the operator's namespace). */
+export const AdmissionGateEventReason = {
+  /** The gate's BaselineRecord (or its CRD) is missing: the gate admits every pod. */
+  Open: 'AdmissionGateOpen',
+  /** The record was re-created (with its original time): the gate judges pods again. */
+  RecordRestored: 'BaselineRecordRestored',
+} as const;
+export type AdmissionGateEventReason =
+  (typeof AdmissionGateEventReason)[keyof typeof AdmissionGateEventReason];

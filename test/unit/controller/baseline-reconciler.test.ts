@@ -22,6 +22,7 @@ const NS = 'shop';
 const SINCE = '2026-01-01T00:00:00Z';
 const desired = baselinePolicyFor(NS, { allowDNS: false, settings: DEFAULT_SETTINGS });
 const log = pino({ level: 'silent' });
+const ctx = { log, signal: new AbortController().signal };
 
 function world(options: { live?: LivePolicy; marked?: boolean; replaceFails?: boolean; mayPatch?: boolean }) {
   const calls: string[] = [];
@@ -87,7 +88,7 @@ describe('the baseline is known by its name', () => {
   it("a stripped, allow-all policy of that name is put back as rendered (not reported as someone else's)", async () => {
     const stripped = live({ labels: { team: 'x' }, spec: allowAll });
     const { reconciler, calls, events } = world({ live: stripped, marked: true });
-    await reconciler.reconcile(NS);
+    await reconciler.reconcile(NS, ctx);
     expect(calls).toEqual([`replace ${JSON.stringify(desired)}`]);
     expect(events).toEqual([
       expect.objectContaining({
@@ -103,7 +104,7 @@ describe('the baseline is known by its name', () => {
     expect(isBaselineInForce(owned, desired)).toBe(false);
     expect(isBaselineInForce(live({}), desired)).toBe(true);
     const { reconciler, calls } = world({ live: owned, marked: true });
-    await reconciler.reconcile(NS);
+    await reconciler.reconcile(NS, ctx);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatch(/^replace /);
   });
@@ -114,19 +115,19 @@ describe('the baseline is known by its name', () => {
       marked: true,
       replaceFails: true,
     });
-    const outcome = await reconciler.reconcile(NS);
+    const outcome = await reconciler.reconcile(NS, ctx);
     expect(calls.slice(1)).toEqual([`label ${PROTECTED_LABEL}=null`]);
-    expect(outcome).toEqual({ requeueAfterMs: 10 });
+    expect(outcome).toEqual({ outcome: { requeueAfterMs: 10 } });
     expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'BaselineBlocked' })]);
   });
 
   it('counts a namespace protected only when marked and its baseline is in force as rendered', async () => {
     const edited = world({ live: live({ spec: allowAll }), marked: true });
-    await edited.reconciler.reconcile(NS).catch(() => undefined); // loads the record
+    await edited.reconciler.reconcile(NS, ctx).catch(() => undefined); // loads the record
     const ok = world({ live: live({}), marked: true });
-    await ok.reconciler.reconcile(NS);
+    await ok.reconciler.reconcile(NS, ctx);
     const gone = world({ live: undefined, marked: true });
-    await gone.reconciler.reconcile(NS);
+    await gone.reconciler.reconcile(NS, ctx);
     // `edited` and `gone` were repaired by the fake store, but the caches still show the damage.
     expect(await edited.reconciler.protectionCounts()).toEqual({ protected: 0, unprotected: 1 });
     expect(await ok.reconciler.protectionCounts()).toEqual({ protected: 1, unprotected: 0 });
@@ -135,11 +136,11 @@ describe('the baseline is known by its name', () => {
 
   it('without namespaces patch (no marker guard installed) it marks nothing and the policy alone counts', async () => {
     const { reconciler, calls } = world({ live: live({}), mayPatch: false });
-    await reconciler.reconcile(NS);
+    await reconciler.reconcile(NS, ctx);
     expect(calls).toEqual([]);
     expect(await reconciler.protectionCounts()).toEqual({ protected: 1, unprotected: 0 });
     const allowed = world({ live: live({}), mayPatch: true });
-    await allowed.reconciler.reconcile(NS);
+    await allowed.reconciler.reconcile(NS, ctx);
     expect(allowed.calls).toEqual([`label ${PROTECTED_LABEL}=true`]);
   });
 });
@@ -159,7 +160,6 @@ describe('the admission gate watch', () => {
       },
     } as unknown as BaselineRecord;
     const watch = new AdmissionGateWatch({
-      onRecordEvent: () => undefined,
       record,
       scope: { excluded: [], watched: [], existing: false },
       events: {
@@ -169,7 +169,6 @@ describe('the admission gate watch', () => {
       operatorNamespace: 'apptrust-system',
       log,
       registry,
-      checkEveryMs: 60_000,
     });
     const ready = async () =>
       Number((await registry.getSingleMetricAsString('apptrust_admission_gate_ready')).match(/ (\d)$/m)?.[1]);

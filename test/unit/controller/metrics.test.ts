@@ -12,6 +12,7 @@ const sample = async (m: OperatorMetrics, name: string, labels: Record<string, s
 describe('OperatorMetrics', () => {
   it('counts reconcile results apart: success, invalid, conflict, requeue, error', async () => {
     const m = new OperatorMetrics('1.2.3');
+    m.addController('apptrustprofile');
     m.reconciled('apptrustprofile', 'invalid');
     m.reconciled('apptrustprofile', 'invalid');
     m.reconciled('apptrustprofile', 'conflict');
@@ -38,7 +39,7 @@ describe('OperatorMetrics', () => {
     expect(await sample(m, 'apptrust_profiles', { reason: 'Other' })).toBe(1);
     const series = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'apptrust_profiles')?.values;
     expect(series?.map((v) => v.labels.reason).sort()).toEqual(
-      ['ApplyFailed', 'Audit', 'Conflict', 'InvalidSpec', 'Other', 'Progressing', 'Reconciled'].sort(),
+      ['ApplyFailed', 'Audit', 'Conflict', 'InvalidSpec', 'Other', 'Reconciled'].sort(),
     );
   });
 

@@ -3,7 +3,7 @@
 // the API server would have received, the status, and the Events. The API server stays the reference
 // in the integration tests; these pin the decisions (what is written, what never is).
 import { pino } from 'pino';
-import type { ProfileStatus } from '../../../src/api/v1alpha1/index.js';
+import type { ConditionReason, ProfileStatus } from '../../../src/api/v1alpha1/index.js';
 import {
   DEFAULT_SETTINGS,
   MANAGED_BY_LABEL,
@@ -15,14 +15,10 @@ import {
   renderProfile,
 } from '../../../src/compiler/index.js';
 import { Reason } from '../../../src/controller/conditions.js';
-import {
-  type ProfileObject,
-  ProfileReconciler,
-  profileKeyOfPolicy,
-} from '../../../src/controller/profile-reconciler.js';
+import { profileEventKeys } from '../../../src/controller/profile-controller.js';
+import { type ProfileObject, ProfileReconciler } from '../../../src/controller/profile-reconciler.js';
 import { PENDING_TTL_MS, WriteMemo } from '../../../src/controller/write-memo.js';
 import { FencedError, KubeApiError } from '../../../src/kube/errors.js';
-import { keyOf } from '../../../src/kube/objects.js';
 import type { LivePolicy } from '../../../src/kube/policy-store.js';
 import { FakeCluster } from '../../helpers/fake-cluster.js';
 import { frontendBackendProfile } from '../../helpers/profiles.js';
@@ -65,20 +61,16 @@ function setup(profile: ProfileObject = webProfile(), options: { clock?: () => s
   cluster.putNamespace({ metadata: { name: NS } });
   cluster.putProfile(profile);
   cluster.sync();
-  const reasons: Array<string | undefined> = [];
+  /** The Ready reason each reconcile reported (null: the profile is gone). */
+  const reasons: Array<ConditionReason | null | undefined> = [];
   const monotonic = { ms: 0 };
   const policyWrites = new WriteMemo(() => monotonic.ms);
   const statusWrites = new WriteMemo(() => monotonic.ms);
-  /** Profiles an informer event would queue again: as the operator wires it, echoes of our writes not. */
+  /** Profiles an informer event would queue again: the operator's own mapping (echoes of our writes queue nothing). */
   const requeued: string[] = [];
-  cluster.onPolicyEvent((event, policy) => {
-    const echo = policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
-    if (!echo || event === 'delete') requeued.push(profileKeyOfPolicy(policy) ?? '?');
-  });
-  cluster.onProfileEvent((_event, profile) => {
-    if (!statusWrites.settle(keyOf(profile.metadata), profile.metadata.resourceVersion))
-      requeued.push(keyOf(profile.metadata));
-  });
+  const eventKeys = profileEventKeys({ policyWrites, statusWrites });
+  cluster.onPolicyEvent((event, policy) => requeued.push(...eventKeys.policy(event, policy)));
+  cluster.onProfileEvent((event, profile) => requeued.push(...eventKeys.profile(event, profile)));
   const reconciler = new ProfileReconciler({
     policies: cluster.writer,
     status: cluster.statusApplier,
@@ -91,9 +83,14 @@ function setup(profile: ProfileObject = webProfile(), options: { clock?: () => s
     settings: DEFAULT_SETTINGS,
     now: options.clock ?? (() => '2026-11-25T10:00:00Z'),
     conflictRetryMs: CONFLICT_RETRY_MS,
-    onReason: (_key, reason) => reasons.push(reason),
   });
-  const reconcile = () => reconciler.reconcile(KEY, { log });
+  /** One reconcile as the Operator runs it: the outcome, or the error it retries with backoff. */
+  const reconcile = async () => {
+    const result = await reconciler.reconcile(KEY, { log, signal: new AbortController().signal });
+    if (result.reason !== undefined) reasons.push(result.reason);
+    if (result.error) throw result.error;
+    return result.outcome;
+  };
   /** Reconcile, let the informers catch up, and start the next step with a clean action log. */
   const converge = async () => {
     await reconcile();
@@ -222,7 +219,7 @@ describe('valid profile', () => {
     gone.cluster.sync();
     expect(await gone.reconcile()).toBeUndefined();
     expect(gone.cluster.actions).toEqual([]);
-    expect(gone.reasons).toEqual([undefined]);
+    expect(gone.reasons).toEqual([null]);
 
     const terminating = setup();
     terminating.cluster.putNamespace({ metadata: { name: NS, deletionTimestamp: '2026-11-25T09:00:00Z' } });

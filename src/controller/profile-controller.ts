@@ -1,0 +1,129 @@
+// The AppTrustProfile controller's registration (controller-runtime's SetupWithManager): it reads
+// profiles, our NetworkPolicies, namespaces and pods; a profile event queues the profile, a policy
+// event queues the profile that owns it; the echoes of our own writes queue nothing.
+import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
+import type { NetworkPolicy } from '../compiler/index.js';
+import { namespacedCache } from '../kube/cache.js';
+import type { InformerEvent } from '../kube/informer.js';
+import { type KubeList, keyOf } from '../kube/objects.js';
+import { networkPolicies, profiles as profilesPath } from '../kube/paths.js';
+import type { LivePolicy } from '../kube/policy-store.js';
+import { ProfileStatusWriter } from '../kube/status-writer.js';
+import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
+import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX, PODS } from './caches.js';
+import { type ControllerSetup, type Manager, watch } from './controller.js';
+import { ManagedPolicyCount } from './managed-count.js';
+import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
+import { WriteMemo } from './write-memo.js';
+
+export const PROFILE_CONTROLLER = 'apptrustprofile';
+
+export const PROFILES: CacheSpec<ProfileObject> = {
+  name: 'apptrustprofiles',
+  create: (c) => namespacedCache(c.rest, c.kubeConfig, profilesPath, c.watched, c.log),
+};
+
+/** Our writes not yet seen by the informers: their echoes need no reconcile. */
+export interface PendingWrites {
+  policyWrites: WriteMemo;
+  statusWrites: WriteMemo;
+}
+
+/** Which profiles an event calls for: the mapping the Operator runs (unit tests drive it too). */
+export function profileEventKeys(writes: PendingWrites) {
+  return {
+    profile(_event: InformerEvent, profile: ProfileObject): string[] {
+      const key = keyOf(profile.metadata);
+      // The echo of our own status write needs nothing; any other change, status written by
+      // someone else included, is looked at again (and rewritten only if it differs).
+      return writes.statusWrites.settle(key, profile.metadata.resourceVersion) ? [] : [key];
+    },
+    policy(event: InformerEvent, policy: LivePolicy): string[] {
+      const echo = writes.policyWrites.settle(keyOf(policy.metadata), policy.metadata.resourceVersion);
+      if (echo && event !== 'delete') return []; // exactly what we just wrote
+      if (policy.metadata.labels?.[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND) return []; // the baseline controller's
+      const key = profileKeyOfPolicy(policy);
+      return key ? [key] : [];
+    },
+  };
+}
+
+export const setupProfileController: ControllerSetup = (manager) => {
+  const profiles = manager.cache(PROFILES);
+  const policies = manager.cache(MANAGED_POLICIES);
+  const namespaces = manager.cache(NAMESPACES);
+  const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
+  const reconciler = new ProfileReconciler({
+    policies: manager.policyStore,
+    status: new ProfileStatusWriter(manager.rest),
+    profileCache: profiles,
+    policyCache: {
+      get: (key) => policies.get(key),
+      ownedBy: (uid) => policies.byIndex(OWNER_INDEX, uid),
+    },
+    namespaceCache: namespaces,
+    events: manager.events,
+    ...writes,
+    settings: manager.options.compiler,
+    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    conflictRetryMs: manager.conflictRetryMs,
+    auditEvidence: auditEvidence(manager),
+  });
+  const eventKeys = profileEventKeys(writes);
+  const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
+  const managed = new ManagedPolicyCount();
+  return {
+    name: PROFILE_CONTROLLER,
+    watches: [
+      watch(profiles, eventKeys.profile, () => {
+        writes.statusWrites.clear();
+        return [];
+      }),
+      watch(
+        policies,
+        (event, policy) => {
+          manager.metrics.managedPolicies.set(managed.seen(event, policy));
+          return eventKeys.policy(event, policy);
+        },
+        // A relist bridged a gap in a watch: an object created and deleted inside it sent no event,
+        // so pending writes are forgotten and every profile is looked at again (writes only what differs).
+        () => {
+          writes.policyWrites.clear();
+          return allProfiles();
+        },
+      ),
+    ],
+    keys: allProfiles,
+    async reconcile(key, ctx) {
+      const result = await reconciler.reconcile(key, ctx);
+      if (result.reason !== undefined) manager.metrics.profileReason(key, result.reason ?? undefined);
+      return result;
+    },
+  };
+};
+
+/** Every NetworkPolicy in force (a read past our label-selected cache: Audit profiles are few). */
+function auditEvidence(manager: Manager) {
+  const namespaces = manager.cache(NAMESPACES);
+  const pods = manager.cache(PODS);
+  const { watchNamespaces } = manager.options;
+  return async (
+    namespace: string,
+    owned: ReadonlySet<string>,
+    rendered: readonly NetworkPolicy[],
+  ): Promise<FlowEvidence> => {
+    // With --watch-namespaces the operator may only list there (Roles), and only sees pods there.
+    const scopes = watchNamespaces.length > 0 ? watchNamespaces : [undefined];
+    const lists = await Promise.all(
+      scopes.map((ns) =>
+        manager.rest.get<KubeList<NetworkPolicy>>(networkPolicies(ns), { resourceVersion: '0' }),
+      ),
+    );
+    const live = {
+      namespaces: namespaces.list(),
+      pods: pods.list(),
+      policies: lists.flatMap((l) => l.items),
+    };
+    return flowEvidence(live, namespace, owned, rendered);
+  };
+}
