@@ -166,7 +166,7 @@ export function startOperatorAs(
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
 /** The paths and bodies that give ServiceAccount `account` the operator's RBAC (src/kube/rbac.ts). */
-function operatorAccountObjects(account: string): Array<[string, unknown]> {
+function operatorAccountObjects(account: string, withMarker = true): Array<[string, unknown]> {
   const subjects = [{ kind: 'ServiceAccount', name: account, namespace: OPERATOR_NAMESPACE }];
   const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: account });
   return [
@@ -184,8 +184,8 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
         metadata: { name: account },
-        // With the marker rule: these tests install the marker guard (config/admission).
-        rules: [...CLUSTER_RULES, ...MARKER_RULES],
+        // With the marker rule where the test installs the marker guard (config/admission).
+        rules: withMarker ? [...CLUSTER_RULES, ...MARKER_RULES] : CLUSTER_RULES,
       },
     ],
     [
@@ -221,9 +221,14 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
 }
 
 /** A ServiceAccount of the operator's namespace with the operator's RBAC: the identity the marker guard names. */
-export async function grantOperatorAccount(admin: KubeRest, account: string): Promise<void> {
+export async function grantOperatorAccount(
+  admin: KubeRest,
+  account: string,
+  withMarker = true,
+): Promise<void> {
   await ensureOperatorNamespace(admin);
-  for (const [path, body] of operatorAccountObjects(account)) await admin.apply(path, body, 'apptrust-test');
+  for (const [path, body] of operatorAccountObjects(account, withMarker))
+    await admin.apply(path, body, 'apptrust-test');
 }
 
 export async function removeOperatorAccount(admin: KubeRest, account: string): Promise<void> {
