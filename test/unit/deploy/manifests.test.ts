@@ -213,6 +213,22 @@ withKubectl('config/default (kubectl kustomize)', () => {
     expect(untagged.stderr).toContain('IMG must be NAME:TAG');
   });
 
+  it('make uninstall and make undeploy delete the admission policies (and the lock) before anything else', () => {
+    for (const target of ['uninstall', 'undeploy']) {
+      const run = spawnSync('make', ['--no-print-directory', target, 'KUBECTL=echo'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(0);
+      const deleted = run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('delete'))
+        .map((l) => l.split(' -k ')[1]);
+      expect([target, deleted.slice(0, 2)]).toEqual([target, ['config/admission/lock', 'config/admission']]);
+      expect(deleted.length).toBe(3);
+    }
+  });
+
   it('config/samples holds the classic scenarios, each a valid profile in a namespace it creates', () => {
     const samples = kustomize('samples');
     const profiles = samples.filter((o) => o.kind === 'AppTrustProfile');
