@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseAddress } from './bind-address.js';
 import type { CompilerSettings } from './compiler/index.js';
+import type { EvidenceLimits } from './controller/audit-evidence.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
@@ -53,6 +54,15 @@ const OPTIONS = {
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
   ...DNS_OPTIONS,
+  'audit-evidence': [
+    bool.default(true),
+    'Audit profiles report the live flows enforcing would change (watches pods; false: no pods RBAC or informer)',
+  ],
+  'audit-max-cells': [
+    int(1).default(2_000_000),
+    'flows (from, to, port) one Audit evaluation judges at most',
+  ],
+  'audit-max-time': [duration.prefault('15s'), 'wall-clock budget of one Audit evaluation'],
   concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
   'kube-api-qps': [
     int(0).default(1000),
@@ -63,6 +73,14 @@ const OPTIONS = {
   'metrics-bind-address': [
     bindAddress.default(':8080'),
     'address of /metrics: :PORT (every interface), 127.0.0.1:PORT (loopback only), 0 (off)',
+  ],
+  'metrics-secure': [
+    bool.default(true),
+    'only callers whose bearer token the API server accepts (TokenReview) and authorizes to get /metrics (SubjectAccessReview) read it',
+  ],
+  'metrics-cert-dir': [
+    z.string().default(''),
+    'directory with tls.crt and tls.key: serve /metrics over HTTPS (default: HTTP)',
   ],
   'health-probe-bind-address': [
     bindAddress.default(':8081'),
@@ -97,11 +115,16 @@ export interface OperatorOptions {
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
+  auditEvidence: boolean;
+  /** Caps of one Audit evaluation (a status message says when one is reached). */
+  auditLimits: EvidenceLimits;
   concurrency: number;
   kubeApiQps: number;
   kubeApiBurst: number;
   resyncPeriodMs: number;
   metricsAddress: string;
+  metricsSecure: boolean;
+  metricsCertDir: string;
   probeAddress: string;
   leaderElect: boolean;
   leaderTimings: LeaderTimings;
@@ -163,11 +186,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),
+    auditEvidence: o['audit-evidence'],
+    auditLimits: { maxCells: o['audit-max-cells'], maxTimeMs: o['audit-max-time'] },
     concurrency: o.concurrency,
     kubeApiQps: o['kube-api-qps'],
     kubeApiBurst: o['kube-api-burst'],
     resyncPeriodMs: o['resync-period'] * 1000,
     metricsAddress: o['metrics-bind-address'],
+    metricsSecure: o['metrics-secure'],
+    metricsCertDir: o['metrics-cert-dir'],
     probeAddress: o['health-probe-bind-address'],
     leaderElect: o['leader-elect'],
     leaderTimings: leaderTimings(

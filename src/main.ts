@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { helpText, parseOptions } from './config.js';
-import { metricsRoutes, probeRoutes, serve } from './controller/http.js';
+import { metricsAuthorizer, metricsRoutes, probeRoutes, serve } from './controller/http.js';
 import { Operator } from './controller/operator.js';
 import { VERSION } from './version.js';
 
@@ -48,7 +48,10 @@ let servers: Array<Server | undefined> = [];
 try {
   servers = [
     await serve('health probes', options.probeAddress, probeRoutes(operator)),
-    await serve('metrics', options.metricsAddress, metricsRoutes(operator)),
+    await serve('metrics', options.metricsAddress, metricsRoutes(operator), {
+      ...(options.metricsSecure ? { authorize: metricsAuthorizer(operator.rest) } : {}),
+      ...(options.metricsCertDir ? { certDir: options.metricsCertDir } : {}),
+    }),
   ];
 } catch (error) {
   fail((error as Error).message);

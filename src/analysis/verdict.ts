@@ -111,7 +111,11 @@ export class ReachabilityAnalyzer {
       : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
   }
 
-  private directionAllows(
+  /**
+   * One direction alone: do the policies selecting `pod` for `direction` let this connection with
+   * `remote` through? (Audit's evidence judges the two ends of a flow in different worlds.)
+   */
+  directionAllows(
     pod: Pod,
     direction: Direction,
     remote: Endpoint,

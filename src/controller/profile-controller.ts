@@ -1,17 +1,16 @@
 // The AppTrustProfile controller's registration (controller-runtime's SetupWithManager): it reads
-// profiles, our NetworkPolicies, namespaces and pods; a profile event queues the profile, a policy
+// profiles, our NetworkPolicies, namespaces, and (Audit evidence) pods and every NetworkPolicy; a profile event queues the profile, a policy
 // event queues the profile that owns it; the echoes of our own writes queue nothing.
 import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
-import type { NetworkPolicy } from '../compiler/index.js';
 import { namespacedCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
-import { type KubeList, keyOf } from '../kube/objects.js';
-import { networkPolicies, profiles as profilesPath } from '../kube/paths.js';
+import { keyOf } from '../kube/objects.js';
+import { profiles as profilesPath } from '../kube/paths.js';
 import type { LivePolicy } from '../kube/policy-store.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
-import { type FlowEvidence, flowEvidence } from './audit-evidence.js';
-import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX, PODS } from './caches.js';
-import { type ControllerSetup, type Manager, watch } from './controller.js';
+import { auditEvidenceSource } from './audit-source.js';
+import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
+import { type ControllerSetup, watch } from './controller.js';
 import { ManagedPolicyCount } from './managed-count.js';
 import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
 import { WriteMemo } from './write-memo.js';
@@ -53,6 +52,7 @@ export const setupProfileController: ControllerSetup = (manager) => {
   const policies = manager.cache(MANAGED_POLICIES);
   const namespaces = manager.cache(NAMESPACES);
   const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
+  const evidence = auditEvidenceSource(manager);
   const reconciler = new ProfileReconciler({
     policies: manager.policyStore,
     status: new ProfileStatusWriter(manager.rest),
@@ -67,7 +67,7 @@ export const setupProfileController: ControllerSetup = (manager) => {
     settings: manager.options.compiler,
     now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     conflictRetryMs: manager.conflictRetryMs,
-    auditEvidence: auditEvidence(manager),
+    ...(evidence ? { auditEvidence: evidence } : {}),
   });
   const eventKeys = profileEventKeys(writes);
   const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
@@ -101,29 +101,3 @@ export const setupProfileController: ControllerSetup = (manager) => {
     },
   };
 };
-
-/** Every NetworkPolicy in force (a read past our label-selected cache: Audit profiles are few). */
-function auditEvidence(manager: Manager) {
-  const namespaces = manager.cache(NAMESPACES);
-  const pods = manager.cache(PODS);
-  const { watchNamespaces } = manager.options;
-  return async (
-    namespace: string,
-    owned: ReadonlySet<string>,
-    rendered: readonly NetworkPolicy[],
-  ): Promise<FlowEvidence> => {
-    // With --watch-namespaces the operator may only list there (Roles), and only sees pods there.
-    const scopes = watchNamespaces.length > 0 ? watchNamespaces : [undefined];
-    const lists = await Promise.all(
-      scopes.map((ns) =>
-        manager.rest.get<KubeList<NetworkPolicy>>(networkPolicies(ns), { resourceVersion: '0' }),
-      ),
-    );
-    const live = {
-      namespaces: namespaces.list(),
-      pods: pods.list(),
-      policies: lists.flatMap((l) => l.items),
-    };
-    return flowEvidence(live, namespace, owned, rendered);
-  };
-}

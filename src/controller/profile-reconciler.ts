@@ -92,7 +92,11 @@ export class ProfileReconciler {
     if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return {};
 
     const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
-    const owned = profile.metadata.uid ? this.deps.policyCache.ownedBy(profile.metadata.uid) : [];
+    // Kubernetes forbids an owner in another namespace: an ownerReference naming this profile on a
+    // policy elsewhere is invalid (hostile or stale), never ours to update or prune.
+    const owned = profile.metadata.uid
+      ? this.deps.policyCache.ownedBy(profile.metadata.uid).filter((p) => p.metadata.namespace === namespace)
+      : [];
     if (rendered.diagnostics.length > 0)
       return this.invalid(profile, rendered.diagnostics.map(formatDiagnostic), owned, rendered.mode, ctx);
 
@@ -157,18 +161,20 @@ export class ProfileReconciler {
         (plan.conflicts.length > 0 ? `; ${plural(plan.conflicts.length, 'name')} held by another owner` : '');
     const wanted = [...plan.create, ...plan.update.map((u) => u.desired), ...plan.unchanged];
     const evidence = await this.evidence(profile, owned, wanted, ctx);
+    const { limit, stats: _stats, ...counts } = evidence ?? {};
     const flows =
       evidence === undefined
         ? ''
         : `; live flows it would deny: ${evidence.newlyDenied}, newly allow: ${evidence.newlyAllowed}` +
-          (evidence.examples?.length ? ` (${evidence.examples.join('; ')})` : '');
+          (evidence.examples?.length ? ` (${evidence.examples.join('; ')})` : '') +
+          (limit ? ` (partial: ${limit})` : '');
     const message = `Audit: ${summary}${flows}; enforced NetworkPolicies are left as they are (${owned.length} owned)`;
     const changed = await this.writeStatus(profile, {
       reason: Reason.Audit,
       message,
       policies: wanted.map((p) => p.metadata.name),
       mode: 'Audit',
-      audit: { ...audit, ...evidence },
+      audit: { ...audit, ...(evidence ? counts : {}) },
     });
     if (changed) {
       ctx.log.info({ audit, evidence }, `audit: ${summary}`);

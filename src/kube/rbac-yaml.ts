@@ -2,12 +2,18 @@
 // the same objects as a Helm template (names and namespace from the release, chart labels).
 import { stringify } from 'yaml';
 import {
+  AUDIT_EVIDENCE_ROLE,
+  AUDIT_EVIDENCE_RULES,
   BASELINE_RECORD_ROLE,
   BASELINE_RECORD_RULES,
   CLUSTER_RULES,
   CLUSTER_SCOPED_RULES,
   LEADER_ELECTION_ROLE,
   LEADER_ELECTION_RULES,
+  METRICS_AUTH_ROLE,
+  METRICS_AUTH_RULES,
+  METRICS_READER_ROLE,
+  METRICS_READER_RULES,
   NAMESPACED_RULES,
   OPERATOR_NAME,
   type PolicyRule,
@@ -26,14 +32,22 @@ export function rbacYaml(): string {
   return (
     HEADER +
     rbacObject('ClusterRole', `  name: ${OPERATOR_NAME}\n`, CLUSTER_RULES) +
+    rbacObject('ClusterRole', `  name: ${AUDIT_EVIDENCE_ROLE}\n`, AUDIT_EVIDENCE_RULES) +
+    rbacObject('ClusterRole', `  name: ${METRICS_AUTH_ROLE}\n`, METRICS_AUTH_RULES) +
+    rbacObject('ClusterRole', `  name: ${METRICS_READER_ROLE}\n`, METRICS_READER_RULES) +
     rbacObject('Role', `  name: ${LEADER_ELECTION_ROLE}\n`, LEADER_ELECTION_RULES) +
     rbacObject('Role', `  name: ${BASELINE_RECORD_ROLE}\n`, BASELINE_RECORD_RULES)
   );
 }
 
 /** Helm metadata: `context` is the template's root (`.`, or `$` inside a range). */
-function helmMetadata(nameSuffix: string, namespace: string | undefined, context = '.'): string {
-  const name = `{{ include "apptrust-operator.fullname" ${context} }}${nameSuffix}`;
+function helmMetadata(
+  nameSuffix: string,
+  namespace: string | undefined,
+  context = '.',
+  fixedName?: string,
+): string {
+  const name = fixedName ?? `{{ include "apptrust-operator.fullname" ${context} }}${nameSuffix}`;
   return (
     `  name: ${name}\n` +
     (namespace ? `  namespace: ${namespace}\n` : '') +
@@ -52,10 +66,18 @@ export function helmRbacYaml(): string {
     rbacObject('ClusterRole', helmMetadata('', undefined), CLUSTER_SCOPED_RULES) +
     '{{- range .Values.watchNamespaces }}\n' +
     rbacObject('Role', helmMetadata('', '{{ . }}', '$'), NAMESPACED_RULES) +
+    '{{- if $.Values.auditEvidence.enabled }}\n' +
+    rbacObject('Role', helmMetadata('-audit-evidence', '{{ . }}', '$'), AUDIT_EVIDENCE_RULES) +
+    '{{- end }}\n' +
     '{{- end }}\n' +
     '{{- else }}\n' +
     rbacObject('ClusterRole', helmMetadata('', undefined), CLUSTER_RULES) +
+    '{{- if .Values.auditEvidence.enabled }}\n' +
+    rbacObject('ClusterRole', helmMetadata('-audit-evidence', undefined), AUDIT_EVIDENCE_RULES) +
     '{{- end }}\n' +
+    '{{- end }}\n' +
+    rbacObject('ClusterRole', helmMetadata('-metrics-auth', undefined), METRICS_AUTH_RULES) +
+    rbacObject('ClusterRole', helmMetadata('', undefined, '.', METRICS_READER_ROLE), METRICS_READER_RULES) +
     rbacObject('Role', helmMetadata('-leader-election', '{{ .Release.Namespace }}'), LEADER_ELECTION_RULES) +
     rbacObject('Role', helmMetadata('-baseline-record', '{{ .Release.Namespace }}'), BASELINE_RECORD_RULES)
   );

@@ -5,8 +5,10 @@ import { GROUP, PLURAL } from '../api/v1alpha1/index.js';
 import { BASELINE_RECORD_NAME } from './baseline-record.js';
 
 export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  /** Non-resource paths (/metrics): ClusterRoles only. */
+  nonResourceURLs?: string[];
   /** Only these objects (never possible for create or list). */
   resourceNames?: string[];
   verbs: string[];
@@ -34,9 +36,6 @@ export const NAMESPACED_RULES: PolicyRule[] = [
     resources: ['networkpolicies'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
   },
-  // Audit's evidence: which live flows (running pods × declared ports) enforcing would change. The
-  // informer keeps only labels, IPs, declared ports and the owner of each pod; nothing is written.
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   // Events are deduplicated in memory and only ever created.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];
@@ -57,9 +56,41 @@ export const MARKER_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['names
 /** The ClusterRole of config/default: everything cluster-wide. */
 export const CLUSTER_RULES: PolicyRule[] = [...NAMESPACED_RULES, ...CLUSTER_SCOPED_RULES];
 
-/** In the operator's own namespace only: the leader election Lease. */
+/**
+ * Audit's evidence: which live flows (running pods × declared ports) enforcing would change. The
+ * informer keeps only labels, IPs, declared ports and the owner of each pod; nothing is written.
+ * A role of its own, so turning Audit evidence off (--audit-evidence=false, Helm
+ * auditEvidence.enabled=false, the kustomize component without-audit-evidence) drops it.
+ */
+export const AUDIT_EVIDENCE_RULES: PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+];
+
+/** Authenticated /metrics (controller-runtime's secure metrics): who is asking, and may they get /metrics. */
+export const METRICS_AUTH_RULES: PolicyRule[] = [
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
+/** Bind this to the scraper (Prometheus' ServiceAccount): GET /metrics and nothing else. */
+export const METRICS_READER_RULES: PolicyRule[] = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+
+/** The leader election Lease's name when --lease-name is left at its default (the manifests' case). */
+export const LEASE_NAME = 'apptrust-operator';
+
+/**
+ * In the operator's own namespace only: the leader election Lease, get/update on its one name.
+ * create cannot be narrowed by resourceNames (the authorizer sees no name on a create), so it
+ * stays a separate rule, confined to this namespace by the Role.
+ */
 export const LEADER_ELECTION_RULES: PolicyRule[] = [
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    resourceNames: [LEASE_NAME],
+    verbs: ['get', 'update'],
+  },
 ];
 
 /**
@@ -81,3 +112,7 @@ export const OPERATOR_NAME = 'apptrust-operator';
 export const LEADER_ELECTION_ROLE = `${OPERATOR_NAME}-leader-election`;
 export const BASELINE_RECORD_ROLE = `${OPERATOR_NAME}-baseline-record`;
 export const MARKER_ROLE = `${OPERATOR_NAME}-namespace-marker`;
+export const AUDIT_EVIDENCE_ROLE = `${OPERATOR_NAME}-audit-evidence`;
+export const METRICS_AUTH_ROLE = `${OPERATOR_NAME}-metrics-auth`;
+/** The contract's name: what a monitoring setup binds its scraper to. */
+export const METRICS_READER_ROLE = 'apptrust-metrics-reader';

@@ -127,6 +127,7 @@ export async function startOperator(options: StartOptions): Promise<SideProcess>
     '--leader-elect=false',
     ...BENCH_BASELINE_ARGS,
     `--metrics-bind-address=127.0.0.1:${port}`,
+    '--metrics-secure=false',
     '--health-probe-bind-address=0',
     ...(process.env.BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? []),
     ...(options.operatorArgs ?? []),

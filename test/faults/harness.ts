@@ -99,6 +99,7 @@ export async function startReplica(cluster: FaultsCluster, user: string, args: s
   const proc = startOperatorProcess(
     [
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      '--metrics-secure=false',
       '--health-probe-bind-address=0',
       '--log-level=info',
       ...args,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError } from '../../src/kube/errors.js';
+import { LEASE_NAME } from '../../src/kube/rbac.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { testKubeConfig } from './cluster.js';
 import { type OperatorProcess, startOperatorProcess } from './process.js';
@@ -48,9 +49,15 @@ export async function startAsServiceAccount(
   account: { namespace: string; name: string },
   rendered: string,
   dir: string,
-  leaseName: string,
 ): Promise<{ rest: KubeRest; operator: OperatorProcess; args: string[] }> {
   const args = deploymentArgs(rendered);
+  // The manifests grant the Lease of the default name only (resourceNames): a lease another test
+  // left behind under that name would delay this one by a lease duration, so it goes first.
+  await admin
+    .delete(`/apis/coordination.k8s.io/v1/namespaces/${account.namespace}/leases/${LEASE_NAME}`)
+    .catch((error: unknown) => {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    });
   const kc = await serviceAccountKubeConfig(admin, account.namespace, account.name);
   const kubeconfigFile = join(dir, `${account.name}.kubeconfig`);
   writeFileSync(kubeconfigFile, kc.exportConfig());
@@ -58,11 +65,9 @@ export async function startAsServiceAccount(
   const operator = startOperatorProcess(
     [
       ...args,
-      // Not the Deployment's ports (other tests may hold them); a Lease name of its own so a lease
-      // left by another test cannot delay it.
+      // Not the Deployment's ports (other tests may hold them).
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
-      `--lease-name=${leaseName}`,
       '--log-level=info',
     ],
     { KUBECONFIG: kubeconfigFile, POD_NAMESPACE: account.namespace },

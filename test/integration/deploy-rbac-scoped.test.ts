@@ -69,7 +69,6 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
       { namespace: SYSTEM, name: RELEASE },
       rendered,
       tmp,
-      'apptrust-scoped-test',
     ));
   });
 
@@ -79,6 +78,9 @@ describeWithTools('Helm chart with watchNamespaces, run as its ServiceAccount', 
     for (const ns of [watched, other]) await deleteNamespace(admin, ns);
     await admin.delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/${RELEASE}`).catch(() => undefined);
     await deleteAdmission(admin); // the chart's gate would hold back pods of new namespaces for good
+    await admin
+      .delete('/apis/scheduling.k8s.io/v1/priorityclasses/apptrust-operator-critical')
+      .catch(() => undefined);
     operatorRest?.close();
     rmSync(tmp, { recursive: true, force: true });
   });

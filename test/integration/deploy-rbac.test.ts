@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { API_VERSION } from '../../src/api/v1alpha1/index.js';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { networkPolicies, networkPolicy, profile, profiles } from '../../src/kube/paths.js';
+import { LEASE_NAME } from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { isMarked, readRecord } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
@@ -68,7 +69,6 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       { namespace: SYSTEM, name: SERVICE_ACCOUNT },
       runTool(kubectl as string, ['kustomize', join(ROOT, 'config', 'default')]),
       tmp,
-      'apptrust-operator-rbac-test',
     );
     ({ rest: operatorRest, operator, args } = started);
   });
@@ -81,6 +81,10 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     // Deployment of an image that may not exist.
     await admin
       .delete(`/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`)
+      .catch(() => undefined);
+    // Cluster-scoped, so not gone with the namespace: the chart's test applies its own.
+    await admin
+      .delete('/apis/scheduling.k8s.io/v1/priorityclasses/apptrust-operator-critical')
       .catch(() => undefined);
     // Without an operator, the admission gate would hold back pods of new namespaces for good.
     runTool(kubectl as string, [
@@ -109,7 +113,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     await eventually('the operator to take its Lease', async () => {
       const lease = await admin
         .get<{ spec: { holderIdentity?: string } }>(
-          `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/apptrust-operator-rbac-test`,
+          `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/${LEASE_NAME}`,
         )
         .catch(() => undefined);
       return lease?.spec.holderIdentity ? true : undefined;

@@ -44,6 +44,7 @@ it('serves probes and metrics, leads, and stops cleanly on SIGTERM', async () =>
   operator = startOperatorProcess(
     [
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      '--metrics-secure=false', // the secure scrape has its own test (metrics-auth.test.ts)
       `--health-probe-bind-address=127.0.0.1:${probePort}`,
       `--lease-namespace=${ns}`,
       `--watch-namespaces=${ns}`,

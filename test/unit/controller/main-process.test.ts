@@ -65,6 +65,7 @@ it('starts with a line naming version, settings and endpoints; 127.0.0.1 address
     [
       MAIN,
       `--metrics-bind-address=127.0.0.1:${metrics}`,
+      '--metrics-secure=false', // no API server here to review tokens (the integration test does)
       `--health-probe-bind-address=127.0.0.1:${probes}`,
       '--leader-elect=false',
     ],

@@ -457,6 +457,30 @@ describe('409 Conflict from a stale cache', () => {
   });
 });
 
+describe('only its own namespace', () => {
+  it('a policy in another namespace whose (invalid) ownerReference names the profile is never touched', async () => {
+    const { cluster, reconcile, converge } = setup(webProfile(withDb));
+    await converge();
+    const uid = cluster.profile(KEY)?.metadata.uid as string;
+    cluster.putNamespace({ metadata: { name: 'bank' } });
+    // Same labels and owner as ours, same name as a policy the spec no longer wants: a prune candidate
+    // if ownership were decided by uid alone.
+    const [db] = cluster.policyNames().filter((k) => k.endsWith(DB));
+    const foreign = { ...(cluster.policy(db as string) as LivePolicy) };
+    cluster.putPolicy({
+      ...foreign,
+      metadata: { name: DB, namespace: 'bank', labels: ourLabels, ownerReferences: ownedBy(PROFILE, uid) },
+    });
+    cluster.putProfile(webProfile());
+    cluster.sync();
+    cluster.clearActions();
+    await reconcile();
+    expect(cluster.writeLog()).toEqual([`delete ${at(DB)}`, `apply-status ${KEY}`]);
+    expect(cluster.policy(`bank/${DB}`)).toBeDefined();
+    expect(cluster.actions.every((a) => a.key.startsWith(`${NS}/`))).toBe(true);
+  });
+});
+
 describe('prune', () => {
   it('deletes an owned policy the spec no longer renders, after the wanted ones are in place', async () => {
     const { cluster, reconcile, converge } = setup(webProfile(withDb));

@@ -1,13 +1,21 @@
 // The deploy manifests as users apply them: `kubectl kustomize config/default` (and samples,
 // argocd), the generated RBAC, and the Helm chart rendering the same objects.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
-import { CLUSTER_SCOPED_RULES, MARKER_RULES, NAMESPACED_RULES } from '../../../src/kube/rbac.js';
+import {
+  AUDIT_EVIDENCE_RULES,
+  CLUSTER_SCOPED_RULES,
+  MARKER_RULES,
+  METRICS_AUTH_RULES,
+  METRICS_READER_RULES,
+  NAMESPACED_RULES,
+} from '../../../src/kube/rbac.js';
 import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
@@ -64,6 +72,14 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'RoleBinding/apptrust-system/apptrust-operator-baseline-record',
         'ClusterRole//apptrust-operator',
         'ClusterRoleBinding//apptrust-operator',
+        'ClusterRole//apptrust-operator-audit-evidence',
+        'ClusterRoleBinding//apptrust-operator-audit-evidence',
+        'ClusterRole//apptrust-operator-metrics-auth',
+        'ClusterRoleBinding//apptrust-operator-metrics-auth',
+        'ClusterRole//apptrust-metrics-reader',
+        'NetworkPolicy/apptrust-system/apptrust-operator',
+        'PodDisruptionBudget/apptrust-system/apptrust-operator',
+        'PriorityClass//apptrust-operator-critical',
         `CustomResourceDefinition//${PLURAL}.apptrust.dev`,
         'CustomResourceDefinition//baselinerecords.apptrust.dev',
         'Deployment/apptrust-system/apptrust-operator',
@@ -77,10 +93,21 @@ withKubectl('config/default (kubectl kustomize)', () => {
   });
 
   it('grants nothing on Secrets, only list/watch on Pods, nothing on any other resource, and no wildcard', () => {
-    const operatorRoles = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].filter((r) =>
-      r.metadata.name.startsWith('apptrust-operator'),
+    // The operator's roles (and the metrics reader): not the roles shipped for tenants and admins.
+    const forUsers = [
+      'apptrust-profile-editor',
+      'apptrust-profile-viewer',
+      'apptrust-baseline-exemption-editor',
+    ];
+    const operatorRoles = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].filter(
+      (r) => !forUsers.includes(r.metadata.name),
     );
-    const rules = operatorRoles.flatMap((r) => r.rules);
+    const all = operatorRoles.flatMap((r) => r.rules);
+    // The metrics reader's one rule is a path, not a resource (bound to the scraper, not to us).
+    expect(all.filter((r: Manifest) => r.nonResourceURLs)).toEqual([
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ]);
+    const rules = all.filter((r: Manifest) => !r.nonResourceURLs);
     const resources = rules.flatMap((r: Manifest) => r.resources as string[]).sort();
     expect(resources).toEqual(
       [
@@ -91,8 +118,11 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'apptrustprofiles/status',
         'events',
         'leases',
+        'leases',
         'namespaces',
         'namespaces',
+        'subjectaccessreviews',
+        'tokenreviews',
         'networkpolicies',
         'pods',
       ].sort(),
@@ -108,14 +138,23 @@ withKubectl('config/default (kubectl kustomize)', () => {
         expect(rule.verbs.includes('create') || rule.resourceNames?.join() === 'apptrust-baseline').toBe(
           true,
         );
+      // The Lease: create (cannot be narrowed), get and update on the default lease name only.
+      else if (rule.resources.includes('leases'))
+        expect(rule.verbs.join() === 'create' || rule.resourceNames?.join() === 'apptrust-operator').toBe(
+          true,
+        );
       else expect(rule.resourceNames).toBeUndefined();
+      // Reviews (who scrapes /metrics) are only ever created.
+      if (rule.resources.some((r: string) => r.endsWith('reviews'))) expect(rule.verbs).toEqual(['create']);
     }
     // Leases and the record only in the operator's namespace: a Role, never the ClusterRole.
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('baselinerecords');
     // namespaces patch (the marker) only in the role that ships with the marker guard.
     const patchers = operatorRoles.filter((r) =>
-      r.rules.some((rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch')),
+      r.rules.some(
+        (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
+      ),
     );
     expect(patchers.map((r) => r.metadata.name)).toEqual(['apptrust-operator-namespace-marker']);
   });
@@ -174,6 +213,67 @@ withKubectl('config/default (kubectl kustomize)', () => {
       name: 'POD_NAMESPACE',
       valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
+  });
+
+  it('protects its own namespace: a NetworkPolicy, a PodDisruptionBudget and a priority class', () => {
+    const [policy] = byKind(objects, 'NetworkPolicy') as [Manifest];
+    expect(policy.spec.podSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'apptrust-operator' },
+    });
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // /metrics only from the monitoring namespace; the probe port open (the kubelet, from the node).
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      },
+      { ports: [{ port: 8081, protocol: 'TCP' }] },
+    ]);
+    expect(policy.spec.egress.map((r: Manifest) => r.ports)).toEqual([
+      [
+        { port: 443, protocol: 'TCP' },
+        { port: 6443, protocol: 'TCP' },
+      ],
+      [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    ]);
+    const [pdb] = byKind(objects, 'PodDisruptionBudget') as [Manifest];
+    expect(pdb.spec).toEqual({
+      minAvailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'apptrust-operator' } },
+    });
+    const [deployment] = byKind(objects, 'Deployment') as [Manifest];
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.priorityClassName).toBe('apptrust-operator-critical');
+    expect(byKind(objects, 'PriorityClass')[0]?.value).toBe(1_000_000);
+    // /metrics is served behind authentication and authorization (the flag's default).
+    expect(parseOptions(deployment.spec.template.spec.containers[0].args, {}).metricsSecure).toBe(true);
+  });
+
+  it('the component without-audit-evidence drops the pods RBAC and turns the flag off, together', () => {
+    const overlay = mkdtempSync(join(tmpdir(), 'apptrust-overlay-'));
+    try {
+      const from = (dir: string) => relative(overlay, join(ROOT, 'config', dir));
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        `resources: [${from('default')}]\ncomponents: [${from('components/without-audit-evidence')}]\n`,
+      );
+      const without = parseAll(runTool(kubectl as string, ['kustomize', overlay]));
+      const grantsPods = (list: Manifest[]) =>
+        [...byKind(list, 'ClusterRole'), ...byKind(list, 'Role')].some((r) =>
+          r.rules.some((rule: Manifest) => rule.resources?.includes('pods')),
+        );
+      const args = (list: Manifest[]) => byKind(list, 'Deployment')[0]?.spec.template.spec.containers[0].args;
+      expect(grantsPods(objects)).toBe(true);
+      expect(parseOptions(args(objects), {}).auditEvidence).toBe(true);
+      expect(grantsPods(without)).toBe(false);
+      expect(without.map(keyOf)).not.toContain('ClusterRoleBinding//apptrust-operator-audit-evidence');
+      expect(parseOptions(args(without), {}).auditEvidence).toBe(false);
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
   });
 
   it('leaves --baseline at its default, so `kubectl set env ... APPTRUST_BASELINE=false` rolls back (README: Uninstall)', () => {
@@ -255,7 +355,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
     const patches = (objects: Manifest[]) =>
       byKind(objects, 'ClusterRole').filter((r) =>
         r.rules.some(
-          (rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch'),
+          (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
         ),
       );
     expect(patches(kustomize('operator'))).toEqual([]);
@@ -335,24 +435,41 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
 
   it('with watchNamespaces, narrows RBAC to Roles in those namespaces (only namespaces stay cluster-wide)', () => {
     const objects = template('watchNamespaces={shop,payments}');
-    const clusterRole = byKind(objects, 'ClusterRole').find(
-      (r) => r.metadata.name === 'apptrust-operator',
-    ) as Manifest;
+    const clusterRoles = byKind(objects, 'ClusterRole');
+    const clusterRole = clusterRoles.find((r) => r.metadata.name === 'apptrust-operator') as Manifest;
+    // Tenants' and admins' roles (aggregated, the exemption) and the marker's (with the gate) aside.
+    const aside = [
+      'apptrust-operator',
+      'apptrust-profile-editor',
+      'apptrust-profile-viewer',
+      'apptrust-baseline-exemption-editor',
+      'apptrust-operator-namespace-marker',
+    ];
+    const others = clusterRoles.filter((r) => !aside.includes(r.metadata.name));
     expect(clusterRole.rules).toEqual(CLUSTER_SCOPED_RULES);
+    // Besides namespaces, only what is cluster-wide by nature: token and access reviews, /metrics.
+    expect(others.map((r) => [r.metadata.name, r.rules])).toEqual([
+      ['apptrust-operator-metrics-auth', METRICS_AUTH_RULES],
+      ['apptrust-metrics-reader', METRICS_READER_RULES],
+    ]);
     const roles = byKind(objects, 'Role').filter((r) => r.metadata.namespace !== 'apptrust-system');
     expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
       ['shop', NAMESPACED_RULES],
+      ['shop', AUDIT_EVIDENCE_RULES],
       ['payments', NAMESPACED_RULES],
+      ['payments', AUDIT_EVIDENCE_RULES],
     ]);
     const bindings = byKind(objects, 'RoleBinding').filter((b) =>
       ['shop', 'payments'].includes(b.metadata.namespace),
     );
     expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects])).toEqual(
-      ['shop', 'payments'].map((ns) => [
-        ns,
-        'apptrust-operator',
-        [{ kind: 'ServiceAccount', name: 'apptrust-operator', namespace: 'apptrust-system' }],
-      ]),
+      ['shop', 'payments'].flatMap((ns) =>
+        ['apptrust-operator', 'apptrust-operator-audit-evidence'].map((role) => [
+          ns,
+          role,
+          [{ kind: 'ServiceAccount', name: 'apptrust-operator', namespace: 'apptrust-system' }],
+        ]),
+      ),
     );
   });
 
@@ -385,6 +502,68 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     expect(parseOptions(existing.spec.template.spec.containers[0].args, {}).baselineExisting).toBe(true);
   });
 
+  it('auditEvidence.enabled=false drops the pods RBAC and turns the flag off, together (also with watchNamespaces)', () => {
+    const grantsPods = (list: Manifest[]) =>
+      [...byKind(list, 'ClusterRole'), ...byKind(list, 'Role')].some((r) =>
+        r.rules.some((rule: Manifest) => rule.resources?.includes('pods')),
+      );
+    const args = (list: Manifest[]) => byKind(list, 'Deployment')[0]?.spec.template.spec.containers[0].args;
+    for (const scope of [[], ['watchNamespaces={shop}']]) {
+      const on = template(...scope);
+      const off = template(...scope, 'auditEvidence.enabled=false');
+      expect(grantsPods(on)).toBe(true);
+      expect(parseOptions(args(on), {}).auditEvidence).toBe(true);
+      expect(grantsPods(off)).toBe(false);
+      expect(off.map(keyOf).filter((k) => k.includes('audit-evidence'))).toEqual([]);
+      expect(parseOptions(args(off), {}).auditEvidence).toBe(false);
+    }
+    const scoped = template('watchNamespaces={shop}');
+    expect(byKind(scoped, 'RoleBinding').map(keyOf)).toContain(
+      'RoleBinding/shop/apptrust-operator-audit-evidence',
+    );
+  });
+
+  it('metrics.certSecret mounts the certificate and serves /metrics over HTTPS; metrics.secure=false turns the check off', () => {
+    const [deployment] = byKind(template('metrics.certSecret=apptrust-metrics-tls'), 'Deployment') as [
+      Manifest,
+    ];
+    const pod = deployment.spec.template.spec;
+    expect(parseOptions(pod.containers[0].args, {})).toMatchObject({
+      metricsCertDir: '/etc/apptrust/metrics-certs',
+      metricsSecure: true,
+    });
+    expect(pod.volumes).toEqual([{ name: 'metrics-certs', secret: { secretName: 'apptrust-metrics-tls' } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'metrics-certs', mountPath: '/etc/apptrust/metrics-certs', readOnly: true },
+    ]);
+    const [open] = byKind(template('metrics.secure=false'), 'Deployment') as [Manifest];
+    expect(parseOptions(open.spec.template.spec.containers[0].args, {}).metricsSecure).toBe(false);
+  });
+
+  it('renders the operator NetworkPolicy, PodDisruptionBudget and priority class from values', () => {
+    const objects = template(
+      'networkPolicy.monitoringNamespace=observability',
+      'networkPolicy.apiServerCIDRs={10.96.0.1/32}',
+      'podDisruptionBudget.minAvailable=2',
+    );
+    const [policy] = byKind(objects, 'NetworkPolicy') as [Manifest];
+    expect(policy.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } },
+    ]);
+    expect(policy.spec.egress[0].to).toEqual([{ ipBlock: { cidr: '10.96.0.1/32' } }]);
+    expect(byKind(objects, 'PodDisruptionBudget')[0]?.spec.minAvailable).toBe(2);
+    const bare = template(
+      'networkPolicy.enabled=false',
+      'podDisruptionBudget.enabled=false',
+      'priorityClass.create=false',
+      'priorityClass.name=',
+    );
+    expect(bare.map((o) => o.kind)).not.toEqual(expect.arrayContaining(['NetworkPolicy']));
+    expect(byKind(bare, 'PodDisruptionBudget')).toEqual([]);
+    expect(byKind(bare, 'PriorityClass')).toEqual([]);
+    expect(byKind(bare, 'Deployment')[0]?.spec.template.spec.priorityClassName).toBeUndefined();
+  });
+
   it('renders the admission gate unless baseline.admissionGate or baseline.enabled is false', () => {
     const admission = (objects: Manifest[]) =>
       objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).map(keyOf);
@@ -409,7 +588,7 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
       [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')]
         .filter((r) =>
           r.rules.some(
-            (rule: Manifest) => rule.resources.includes('namespaces') && rule.verbs.includes('patch'),
+            (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
           ),
         )
         .map((r) => r.metadata.name);
