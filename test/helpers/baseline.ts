@@ -12,7 +12,12 @@ import { Operator } from '../../src/controller/operator.js';
 import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
-import { BASELINE_RECORD_RULES, CLUSTER_RULES, MARKER_RULES } from '../../src/kube/rbac.js';
+import {
+  AUDIT_EVIDENCE_RULES,
+  BASELINE_RECORD_RULES,
+  CLUSTER_RULES,
+  MARKER_RULES,
+} from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually, testKubeConfig } from './cluster.js';
 import { ROOT } from './process.js';
@@ -184,8 +189,9 @@ function operatorAccountObjects(account: string, withMarker = true): Array<[stri
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
         metadata: { name: account },
-        // With the marker rule where the test installs the marker guard (config/admission).
-        rules: withMarker ? [...CLUSTER_RULES, ...MARKER_RULES] : CLUSTER_RULES,
+        // Audit evidence is on by default; the marker rule where the test installs the marker
+        // guard (config/admission).
+        rules: [...CLUSTER_RULES, ...AUDIT_EVIDENCE_RULES, ...(withMarker ? MARKER_RULES : [])],
       },
     ],
     [
