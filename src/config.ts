@@ -5,6 +5,7 @@ import { parseAddress } from './bind-address.js';
 import type { CompilerSettings } from './compiler/index.js';
 import type { EvidenceLimits } from './controller/audit-evidence.js';
 import { DNS_OPTIONS, dnsCompilerSettings } from './dns-settings.js';
+import { FQDN_OPTIONS, type FqdnSettings, fqdnSettings } from './fqdn-settings.js';
 import type { LeaderTimings } from './kube/leader.js';
 
 const list = z.string().transform((s) =>
@@ -54,6 +55,7 @@ const OPTIONS = {
   ],
   'baseline-allow-dns': [bool.default(false), 'let the baseline allow DNS egress to the cluster DNS'],
   ...DNS_OPTIONS,
+  ...FQDN_OPTIONS,
   'audit-evidence': [
     bool.default(true),
     'Audit profiles report the live flows enforcing would change (watches pods; false: no pods RBAC or informer)',
@@ -115,6 +117,8 @@ export interface OperatorOptions {
   baselineExclude: string[];
   baselineAllowDNS: boolean;
   compiler: CompilerSettings;
+  /** Resolution of spec.allow[].to.fqdn names. */
+  fqdn: FqdnSettings;
   auditEvidence: boolean;
   /** Caps of one Audit evaluation (a status message says when one is reached). */
   auditLimits: EvidenceLimits;
@@ -186,6 +190,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     baselineExclude: o['baseline-exclude'],
     baselineAllowDNS: o['baseline-allow-dns'],
     compiler: dnsCompilerSettings(o),
+    fqdn: fqdnSettings(raw),
     auditEvidence: o['audit-evidence'],
     auditLimits: { maxCells: o['audit-max-cells'], maxTimeMs: o['audit-max-time'] },
     concurrency: o.concurrency,

@@ -8,12 +8,14 @@ import {
   COMPONENT_LABEL,
   type CompilerSettings,
   DEFAULT_SETTINGS,
+  type EndpointInputs,
   type NetworkPolicy,
   POLICY_KIND_LABEL,
   PROFILE_LABEL,
   PROFILE_NAME_ANNOTATION,
   type Protocol,
 } from '../compiler/index.js';
+import type { PeerContext } from '../compiler/peers.js';
 import { type NamespaceLabels, peerMatches, portsMatch } from './matching.js';
 import type { Endpoint } from './world.js';
 
@@ -32,6 +34,8 @@ export class FlowAttributor {
     profiles: readonly AppTrustProfile[],
     private readonly settings: CompilerSettings = DEFAULT_SETTINGS,
     private readonly namespaceLabels: NamespaceLabels,
+    /** What fqdn and service endpoints resolve to (absent: their flows attribute nothing). */
+    private readonly inputs: EndpointInputs = {},
   ) {
     for (const p of profiles) this.profiles.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p);
   }
@@ -49,9 +53,10 @@ export class FlowAttributor {
     const spec = profile.spec;
     const selectors = new Map(spec.components.map((x) => [x.name, x.podSelector]));
     const out: string[] = [];
+    const ctx = { namespace, selectors, inputs: this.inputs };
     (spec.allow ?? []).forEach((flow, i) => {
-      if (this.grants(this.grantOf(direction, component, flow, selectors), namespace, c))
-        out.push(`${key} spec.allow[${i}]`);
+      if (this.grantsOf(direction, component, flow, ctx).some((g) => this.grants(g, namespace, c)))
+        out.push(`${key} spec.allow[${i}]${this.named(flow, namespace)}`);
     });
     const egressIsolated = (spec.isolate ?? ['Ingress', 'Egress']).includes('Egress');
     if (direction === 'Egress' && egressIsolated && spec.allowDNS !== false)
@@ -59,20 +64,43 @@ export class FlowAttributor {
     return out;
   }
 
-  private grantOf(
+  /** For flows to a DNS name or from/to a Service: which one, with its addresses or selector. */
+  private named(flow: NonNullable<AppTrustProfile['spec']['allow']>[number], namespace: string): string {
+    const parts: string[] = [];
+    for (const [side, e] of [
+      ['from', flow.from],
+      ['to', flow.to],
+    ] as const) {
+      if (e.fqdn !== undefined)
+        parts.push(
+          `${side} fqdn ${e.fqdn} = ${(this.inputs.fqdn?.get(e.fqdn) ?? []).join(', ') || 'unresolved'}`,
+        );
+      if (e.service !== undefined) {
+        const key = `${e.namespace ?? namespace}/${e.service}`;
+        const selector = this.inputs.services?.get(key)?.spec?.selector ?? {};
+        const labels = Object.keys(selector)
+          .sort()
+          .map((k) => `${k}=${selector[k]}`)
+          .join(',');
+        parts.push(`${side} service ${key} (${labels})`);
+      }
+    }
+    return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+  }
+
+  /** The flow's own grants (several for a DNS name: one per address). */
+  private grantsOf(
     direction: Direction,
     component: string,
     flow: NonNullable<AppTrustProfile['spec']['allow']>[number],
-    selectors: Map<string, AppTrustProfile['spec']['components'][number]['podSelector']>,
-  ): Grant | undefined {
+    ctx: PeerContext,
+  ): Grant[] {
     try {
-      const grants =
-        direction === 'Ingress'
-          ? ingressGrants(component, [flow], selectors)
-          : egressGrants(component, [flow], selectors);
-      return grants[0];
+      return direction === 'Ingress'
+        ? ingressGrants(component, [flow], ctx)
+        : egressGrants(component, [flow], ctx);
     } catch {
-      return undefined; // a profile that does not validate renders nothing: nothing to attribute
+      return []; // a profile that does not validate renders nothing: nothing to attribute
     }
   }
 

@@ -4,7 +4,7 @@ import type { Protocol } from '../compiler/index.js';
 import { ipInBlock } from './ip-blocks.js';
 import { ReachabilityAnalyzer } from './verdict.js';
 import { groupWorkloads } from './workloads.js';
-import { type Endpoint, type External, isPod, type World } from './world.js';
+import { type Endpoint, type External, endpointName, isPod, type World } from './world.js';
 
 export interface PortProtocol {
   port: number;
@@ -102,7 +102,7 @@ export function matrixNodes(world: World, options: MatrixOptions = {}): MatrixNo
   const externals = [...new Map((options.externals ?? []).map((e) => [e.ip, e])).values()]
     .sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
     .map((e) => ({
-      name: e.ip,
+      name: endpointName(e),
       podCount: 0,
       ports: uniquePorts(options.ports ?? options.externalPorts?.get(e.ip) ?? portsTowards(world, e.ip)),
       endpoint: e,

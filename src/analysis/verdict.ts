@@ -47,7 +47,12 @@ export class ReachabilityAnalyzer {
       list.push(p);
       this.policiesByNamespace.set(p.metadata.namespace, list);
     }
-    this.attributor = new FlowAttributor(world.profiles ?? [], world.settings, this.namespaceLabels);
+    this.attributor = new FlowAttributor(
+      world.profiles ?? [],
+      world.settings,
+      this.namespaceLabels,
+      world.inputs,
+    );
   }
 
   /** The policies that isolate `pod` for `direction`, sorted by name. */

@@ -2,7 +2,7 @@
 // outside the cluster, the NetworkPolicies in force and the profiles that rendered some of them.
 // Plain data, so the CLI (files, live cluster) and the operator (informer caches) build it alike.
 import type { AppTrustProfile } from '../api/v1alpha1/index.js';
-import type { CompilerSettings, NetworkPolicy, Protocol } from '../compiler/index.js';
+import type { CompilerSettings, EndpointInputs, NetworkPolicy, Protocol } from '../compiler/index.js';
 
 export interface Namespace {
   name: string;
@@ -30,9 +30,10 @@ export interface Pod {
   owner?: string;
 }
 
-/** An address outside the cluster. */
+/** An address outside the cluster; `name` when it is what a DNS name (to.fqdn) resolved to. */
 export interface External {
   ip: string;
+  name?: string;
 }
 
 export type Endpoint = Pod | External;
@@ -45,13 +46,16 @@ export interface World {
   profiles?: AppTrustProfile[];
   /** The compiler settings the profiles were rendered with (the cluster DNS peer); default kube-dns. */
   settings?: CompilerSettings;
+  /** What the profiles' fqdn and service endpoints resolved to when they were rendered. */
+  inputs?: EndpointInputs;
 }
 
 export const isPod = (e: Endpoint): e is Pod => 'namespace' in e;
 
-/** "ns/name" for a pod, the address for anything else: how verdicts and matrices name endpoints. */
+/** "ns/name" for a pod, "NAME=ADDRESS" for a DNS name's address, else the address: how verdicts and matrices name endpoints. */
 export function endpointName(e: Endpoint): string {
-  return isPod(e) ? `${e.namespace}/${e.name}` : e.ip;
+  if (isPod(e)) return `${e.namespace}/${e.name}`;
+  return e.name ? `${e.name}=${e.ip}` : e.ip;
 }
 
 export function podIps(pod: Pod): string[] {

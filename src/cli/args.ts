@@ -1,4 +1,6 @@
 // Command-line parsing for `apptrust`. Usage errors are reported as data (exit code 2 upstream).
+
+import { isIP } from 'node:net';
 import type { PortProtocol } from '../analysis/index.js';
 import type { CompilerSettings } from '../compiler/index.js';
 import { DNS_OPTION_NAMES, type DnsOptionName, dnsCompilerSettings } from '../dns-settings.js';
@@ -22,6 +24,11 @@ export interface CliArgs {
   oldFiles: string[];
   newFiles: string[];
   exitCode: boolean;
+  /** --fqdn NAME=ADDR[,ADDR]: what DNS names resolve to, for reproducible output. */
+  fqdn: Map<string, string[]>;
+  /** --resolve: ask the DNS server (--fqdn-resolver, default the host's) for names not given. */
+  resolve: boolean;
+  fqdnResolver?: string;
 }
 
 export type ParsedArgs =
@@ -57,6 +64,12 @@ read AppTrustProfiles (rendered on the fly), NetworkPolicies, Namespaces and Pod
       --external     an address outside the cluster to include (repeatable)
       --exit-code    diff: exit 1 when flows change
       --dns-namespace, --dns-pod-labels, --dns-ports   the operator's cluster DNS settings
+      --fqdn NAME=ADDR[,ADDR]   what a to.fqdn name resolves to (repeatable); without it or
+                     --resolve, no ipBlock is rendered for the name and a note says so
+      --resolve      resolve to.fqdn names not given with --fqdn (A and AAAA)
+      --fqdn-resolver HOST:PORT   the DNS server --resolve asks (default: the first nameserver
+                     of /etc/resolv.conf)
+Services named by {service: NAME} endpoints are read from the same -f inputs.
   -h, --help         this help
       --version      print the version
 
@@ -74,8 +87,10 @@ type Field =
   | 'external'
   | 'old'
   | 'new'
+  | 'fqdn'
+  | 'fqdnResolver'
   | DnsOptionName;
-type Switch = 'recursive' | 'cluster' | 'baseline' | 'exitCode';
+type Switch = 'recursive' | 'cluster' | 'baseline' | 'exitCode' | 'resolve';
 
 const VALUE_FLAGS: Record<string, Field> = {
   '-f': 'files',
@@ -90,6 +105,8 @@ const VALUE_FLAGS: Record<string, Field> = {
   '--external': 'external',
   '--old': 'old',
   '--new': 'new',
+  '--fqdn': 'fqdn',
+  '--fqdn-resolver': 'fqdnResolver',
   ...Object.fromEntries(DNS_OPTION_NAMES.map((n) => [`--${n}`, n])),
 };
 const SWITCHES: Record<string, Switch> = {
@@ -99,26 +116,31 @@ const SWITCHES: Record<string, Switch> = {
   '--old-cluster': 'cluster',
   '--baseline': 'baseline',
   '--exit-code': 'exitCode',
+  '--resolve': 'resolve',
 };
 
-const DNS: readonly Field[] = DNS_OPTION_NAMES;
+const DNS: readonly Field[] = [...DNS_OPTION_NAMES, 'fqdn', 'fqdnResolver'];
 /** Which flags each command takes. */
 const ACCEPTS: Record<Command, { values: readonly Field[]; switches: readonly string[]; outputs: string[] }> =
   {
     render: {
       values: ['files', 'namespace', 'output', ...DNS],
-      switches: ['-R', '--recursive'],
+      switches: ['-R', '--recursive', '--resolve'],
       outputs: ['yaml', 'json'],
     },
-    validate: { values: ['files', 'namespace', ...DNS], switches: ['-R', '--recursive'], outputs: [] },
+    validate: {
+      values: ['files', 'namespace', ...DNS],
+      switches: ['-R', '--recursive', '--resolve'],
+      outputs: [],
+    },
     explain: {
       values: ['files', 'namespace', 'output', 'from', 'to', 'port', 'external', ...DNS],
-      switches: ['-R', '--recursive', '--cluster', '--baseline'],
+      switches: ['-R', '--recursive', '--cluster', '--baseline', '--resolve'],
       outputs: ['text', 'json', 'markdown', 'mermaid', 'dot', 'svg'],
     },
     diff: {
       values: ['files', 'namespace', 'output', 'port', 'external', 'old', 'new', ...DNS],
-      switches: ['-R', '--recursive', '--old-cluster', '--baseline', '--exit-code'],
+      switches: ['-R', '--recursive', '--old-cluster', '--baseline', '--exit-code', '--resolve'],
       outputs: ['text', 'json', 'markdown'],
     },
   };
@@ -178,9 +200,33 @@ function setValue(c: Collected, field: Field, value: string, outputs: string[]):
       if (!outputs.includes(value)) return `--output must be ${outputs.join(', ')}; not "${value}"`;
       args.output = value;
       break;
+    case 'fqdn':
+      return addFqdn(args.fqdn, value);
+    case 'fqdnResolver':
+      args.fqdnResolver = value;
+      break;
     default:
       c.dns[field] = value;
   }
+  return undefined;
+}
+
+const FQDN_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** --fqdn NAME=ADDR[,ADDR]: repeatable; a name given twice gets the addresses of both. */
+function addFqdn(into: Map<string, string[]>, value: string): string | undefined {
+  const eq = value.indexOf('=');
+  const name = value.slice(0, eq);
+  const addresses = value
+    .slice(eq + 1)
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (eq < 1 || !FQDN_NAME.test(name) || addresses.length === 0)
+    return `--fqdn must be NAME=ADDR[,ADDR] with an exact lowercase DNS name, not "${value}"`;
+  const bad = addresses.find((a) => isIP(a) === 0);
+  if (bad) return `--fqdn ${name}: "${bad}" is not an IPv4 or IPv6 address`;
+  into.set(name, [...new Set([...(into.get(name) ?? []), ...addresses])]);
   return undefined;
 }
 
@@ -213,6 +259,8 @@ function newArgs(command: Command): CliArgs {
     oldFiles: [],
     newFiles: [],
     exitCode: false,
+    fqdn: new Map(),
+    resolve: false,
   };
 }
 

@@ -18,9 +18,11 @@ export const WORLD_SOURCES = [
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
   },
+  // What {service: NAME} endpoints of the profiles render from.
+  { path: '/api/v1/services', apiVersion: 'v1', kind: 'Service' },
 ] as const;
 
-/** Reads namespaces, pods, NetworkPolicies and AppTrustProfiles (when the CRD is installed). */
+/** Reads namespaces, pods, NetworkPolicies, Services and AppTrustProfiles (when the CRD is installed). */
 export async function readClusterWorld(defaultNamespace: string): Promise<WorldInput> {
   const [{ KubeConfig }, { KubeRest }, paths, { KubeApiError }] = await Promise.all([
     import('@kubernetes/client-node'),

@@ -6,7 +6,9 @@ import {
   reachabilityMatrix,
   type World,
 } from '../analysis/index.js';
+import { fqdnNamesOf } from '../compiler/index.js';
 import type { CliArgs } from './args.js';
+import { endpointInputsFor } from './endpoint-inputs.js';
 import { loadSources } from './load.js';
 import { dotGraph, mermaidGraph } from './output/graph.js';
 import { diffJson, reachabilityJson } from './output/json.js';
@@ -44,21 +46,28 @@ function merge(a: WorldInput, b: WorldInput): WorldInput {
     policies: [...a.policies, ...b.policies],
     namespaces: [...a.namespaces, ...b.namespaces],
     pods: [...a.pods, ...b.pods],
+    services: [...a.services, ...b.services],
     problems: [...a.problems, ...b.problems],
   };
 }
 
-function externalsOf(args: CliArgs): External[] {
+/** --external, --from/--to addresses, and every address a DNS name of the profiles resolved to. */
+function externalsOf(args: CliArgs, world?: World): External[] {
   const ips = [
     ...args.externals,
     ...[args.from, args.to].filter((e): e is string => e !== undefined && isIp(e)),
   ];
-  return ips.map((ip) => ({ ip }));
+  const named = new Map<string, string>();
+  for (const p of world?.profiles ?? [])
+    for (const name of fqdnNamesOf(p))
+      for (const ip of world?.inputs?.fqdn?.get(name) ?? []) named.set(ip, name);
+  const plain = ips.filter((ip) => !named.has(ip)).map((ip) => ({ ip }));
+  return [...plain, ...[...named].map(([ip, name]) => ({ ip, name }))];
 }
 
 /** --from/--to name pods (one verdict per port) or workloads (rows of the matrix). */
 function matrixOptions(world: World, args: CliArgs): MatrixOptions | string {
-  const options: MatrixOptions = { externals: externalsOf(args) };
+  const options: MatrixOptions = { externals: externalsOf(args, world) };
   if (args.ports.length > 0) options.ports = args.ports;
   const named = [args.from, args.to].filter((e): e is string => e !== undefined && !isIp(e));
   const pods = new Set(world.pods.map((p) => `${p.namespace}/${p.name}`));
@@ -86,10 +95,19 @@ async function readLive(args: CliArgs, readers: WorldReaders): Promise<WorldInpu
 }
 
 async function readWorld(files: WorldInput, live: WorldInput | undefined, args: CliArgs) {
+  const services = new Map(
+    [...(live?.services ?? []), ...files.services].map((s) => [
+      `${s.metadata.namespace ?? args.namespace}/${s.metadata.name}`,
+      s,
+    ]),
+  );
+  const profiles = [...(live?.profiles ?? []), ...files.profiles].map((p) => p.value);
+  const { inputs } = await endpointInputsFor(args, profiles, services);
   return buildWorld(files, live, {
     settings: args.settings,
     defaultNamespace: args.namespace,
     baseline: args.baseline,
+    inputs,
   });
 }
 
@@ -127,7 +145,9 @@ export async function runDiff(args: CliArgs, readers: WorldReaders): Promise<Com
   const after = await readWorld(merge(common, readFiles(args.newFiles, args, readers)), live, args);
   const problems = [...new Set([...before.problems, ...after.problems])];
   if (problems.length > 0) return { stdout: '', problems, code: 1 };
-  const options: MatrixOptions = { externals: externalsOf(args) };
+  const options: MatrixOptions = {
+    externals: [...externalsOf(args, before.world), ...externalsOf(args, after.world)],
+  };
   if (args.ports.length > 0) options.ports = args.ports;
   const changes = diffWorlds(before.world, after.world, options);
   const stdout =

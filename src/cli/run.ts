@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { formatDiagnostic, isProfileDocument, renderProfiles } from '../compiler/index.js';
 import { type CliArgs, parseArgs, USAGE } from './args.js';
+import { endpointInputsFor, servicesOf, unresolvedNote } from './endpoint-inputs.js';
 import { runDiff, runExplain, type WorldReaders } from './explain.js';
 import { loadSources } from './load.js';
 
@@ -36,14 +37,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   return renderOrValidate(args, io);
 }
 
-function renderOrValidate(args: CliArgs, io: CliIo): number {
+async function renderOrValidate(args: CliArgs, io: CliIo): Promise<number> {
   const loaded = loadSources(args.files, args.recursive, io.readStdin);
   const sources = loaded.documents
     .filter((d) => isProfileDocument(d.value))
     .map((d) => ({ source: d.file, value: d.value }));
+  const services = servicesOf(
+    loaded.documents.map((d) => d.value),
+    args.namespace,
+  );
+  const { inputs, failures } = await endpointInputsFor(
+    args,
+    sources.map((s) => s.value),
+    services,
+  );
   const { results, policies } = renderProfiles(sources, {
     defaultNamespace: args.namespace,
     settings: args.settings,
+    inputs,
   });
 
   const problems = loaded.problems.map((p) => `${p.file}: ${p.message}`);
@@ -56,7 +67,13 @@ function renderOrValidate(args: CliArgs, io: CliIo): number {
     io.stderr(`${problems.join('\n')}\n`);
     return 1;
   }
-  if (args.command === 'render') io.stdout(formatPolicies(policies, args.output));
+  if (args.command !== 'render') return 0;
+  // The names a rendering could not use: reported, never silently rendered as nothing.
+  const notes = results.flatMap((r) =>
+    unresolvedNote(r.source, `${r.namespace}/${r.name}`, r.unresolved, failures),
+  );
+  if (notes.length > 0) io.stderr(`${notes.join('\n')}\n`);
+  io.stdout(formatPolicies(policies, args.output));
   return 0;
 }
 

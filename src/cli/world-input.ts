@@ -2,7 +2,13 @@
 // Other kinds are skipped (a manifest folder holds Kustomizations and Services too). A malformed
 // object is a problem naming its field, never a crash.
 import type { ContainerPort, Namespace, Pod } from '../analysis/index.js';
-import { isProfileDocument, type NetworkPolicy, type ProfileSource } from '../compiler/index.js';
+import {
+  isProfileDocument,
+  type NetworkPolicy,
+  type ProfileSource,
+  type ServiceObject,
+} from '../compiler/index.js';
+import { servicesOf } from './endpoint-inputs.js';
 import type { SourceDocument } from './load.js';
 
 export interface WorldInput {
@@ -11,6 +17,8 @@ export interface WorldInput {
   policies: NetworkPolicy[];
   namespaces: Namespace[];
   pods: Pod[];
+  /** Services that {service: NAME} endpoints of the profiles render from. */
+  services: ServiceObject[];
   problems: string[];
 }
 
@@ -19,6 +27,7 @@ export const emptyInput = (): WorldInput => ({
   policies: [],
   namespaces: [],
   pods: [],
+  services: [],
   problems: [],
 });
 
@@ -199,5 +208,11 @@ function addOne(input: WorldInput, doc: SourceDocument, defaultNamespace: string
 export function worldInputOf(documents: readonly SourceDocument[], defaultNamespace: string): WorldInput {
   const input = emptyInput();
   for (const doc of documents) addOne(input, doc, defaultNamespace);
+  input.services = [
+    ...servicesOf(
+      documents.map((d) => d.value),
+      defaultNamespace,
+    ).values(),
+  ];
   return input;
 }

@@ -9,6 +9,7 @@ import {
   BASELINE_POLICY_NAME,
   baselinePolicyFor,
   type CompilerSettings,
+  type EndpointInputs,
   formatDiagnostic,
   type NetworkPolicy,
   PROFILE_LABEL,
@@ -22,6 +23,8 @@ export interface BuildOptions {
   defaultNamespace: string;
   /** Add the deny-all baseline to every namespace of the world in the operator's default scope. */
   baseline: boolean;
+  /** What fqdn and service endpoints render from (Services of the inputs, --fqdn, --resolve). */
+  inputs?: EndpointInputs;
 }
 
 /** Namespaces the operator never puts a baseline into (its own namespace under its default name). */
@@ -101,6 +104,7 @@ export function buildWorld(
   const { results } = renderProfiles(files.profiles, {
     settings: options.settings,
     defaultNamespace: options.defaultNamespace,
+    ...(options.inputs ? { inputs: options.inputs } : {}),
   });
   const problems = [...live.problems, ...files.problems];
   for (const r of results)
@@ -135,6 +139,7 @@ export function buildWorld(
       policies: sortedValues(policies),
       profiles: sortedValues(profiles),
       settings: options.settings,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
     },
     problems,
   };

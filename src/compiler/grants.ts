@@ -1,8 +1,9 @@
-import type { Flow, LabelSelector } from '../api/v1alpha1/index.js';
+import type { Flow } from '../api/v1alpha1/index.js';
 import { canonicalJson } from './canonical.js';
 import type { EgressRule, IngressRule, PolicyPeer, PolicyPort } from './networkpolicy.js';
-import { peerFor } from './peers.js';
+import { type PeerContext, peersFor } from './peers.js';
 import { canonicalPorts, policyPortFor } from './ports.js';
+import { serviceKeyOf, servicePorts } from './services.js';
 import type { CompilerSettings } from './settings.js';
 
 /** What one rule grants: a peer and its ports (undefined = every port and protocol). */
@@ -15,26 +16,36 @@ function portsOf(flow: Flow): PolicyPort[] | undefined {
   return flow.ports && flow.ports.length > 0 ? flow.ports.map(policyPortFor) : undefined;
 }
 
-/** Flows into `component`: each becomes an ingress grant from the flow's source. */
-export function ingressGrants(
-  component: string,
-  flows: readonly Flow[],
-  selectors: ReadonlyMap<string, LabelSelector>,
-): Grant[] {
-  return flows
-    .filter((f) => f.to.component === component)
-    .map((f) => ({ peer: peerFor(f.from, selectors), ports: portsOf(f) }));
+/** The destination ports of a flow: to a Service, its ports' targetPorts; else as written. */
+function destinationPortsOf(flow: Flow, ctx: PeerContext): PolicyPort[] | undefined {
+  if (flow.to.service === undefined) return portsOf(flow);
+  const key = serviceKeyOf(flow.to, ctx.namespace);
+  const service = ctx.inputs.services?.get(key);
+  if (!service) throw new Error(`unchecked profile: Service ${key} not found`);
+  const { ports } = servicePorts(key, service, flow.ports);
+  // [] in a NetworkPolicy rule means every port: never let a mapping that found nothing say that.
+  if (ports?.length === 0) throw new Error(`unchecked profile: no port of Service ${key} named`);
+  return ports;
 }
 
-/** Flows out of `component`: each becomes an egress grant to the flow's destination. */
-export function egressGrants(
-  component: string,
-  flows: readonly Flow[],
-  selectors: ReadonlyMap<string, LabelSelector>,
-): Grant[] {
+/** Flows into `component`: each becomes ingress grants from the flow's source (one per peer). */
+export function ingressGrants(component: string, flows: readonly Flow[], ctx: PeerContext): Grant[] {
+  return flows
+    .filter((f) => f.to.component === component)
+    .flatMap((f) => peersFor(f.from, ctx).map((peer) => ({ peer, ports: portsOf(f) })));
+}
+
+/**
+ * Flows out of `component`: each becomes egress grants to the flow's destination (one per peer;
+ * none for a DNS name without addresses, so nothing is allowed to it rather than everything).
+ */
+export function egressGrants(component: string, flows: readonly Flow[], ctx: PeerContext): Grant[] {
   return flows
     .filter((f) => f.from.component === component)
-    .map((f) => ({ peer: peerFor(f.to, selectors), ports: portsOf(f) }));
+    .flatMap((f) => {
+      const ports = destinationPortsOf(f, ctx);
+      return peersFor(f.to, ctx).map((peer) => ({ peer, ports }));
+    });
 }
 
 export function dnsGrant(settings: CompilerSettings): Grant {

@@ -11,6 +11,7 @@ import {
 import { checkRenderBudget } from './budget.js';
 import { sortKeys } from './canonical.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import { checkEndpoints } from './endpoints.js';
 import { dnsGrant, egressGrants, egressRule, ingressGrants, ingressRule, mergeGrants } from './grants.js';
 import {
   COMPONENT_LABEL,
@@ -21,6 +22,7 @@ import {
 } from './labels.js';
 import { labelValue, policyName } from './names.js';
 import type { NetworkPolicy } from './networkpolicy.js';
+import type { EndpointInputs, PeerContext } from './peers.js';
 import { canonicalSelector } from './selectors.js';
 import { type CompilerSettings, DEFAULT_SETTINGS } from './settings.js';
 import { validateProfile } from './validate.js';
@@ -29,6 +31,8 @@ export interface RenderOptions {
   settings?: CompilerSettings;
   /** Namespace for a profile that names none (the CLI's -n); default "default". */
   defaultNamespace?: string;
+  /** Addresses of DNS names and Service objects that fqdn and service endpoints resolve against. */
+  inputs?: EndpointInputs;
 }
 
 /** The outcome for one profile: its policies when valid, its problems when not. */
@@ -38,12 +42,14 @@ export interface RenderResult {
   mode: Mode;
   policies: NetworkPolicy[];
   diagnostics: Diagnostic[];
+  /** DNS names the profile goes to that have no addresses yet: no ipBlock was rendered for them. */
+  unresolved: string[];
 }
 
 interface Effective {
   isolate: ReadonlySet<Direction>;
   allowDNS: boolean;
-  selectors: ReadonlyMap<string, LabelSelector>;
+  peers: PeerContext;
 }
 
 /** Validates and renders one profile (any value: a total function, it never throws). */
@@ -62,11 +68,23 @@ export function renderProfile(input: unknown, options: RenderOptions = {}): Rend
       mode: raw?.spec?.mode === 'Audit' ? 'Audit' : 'Enforce', // what was asked, even when invalid
       policies: [],
       diagnostics: validation.diagnostics,
+      unresolved: [],
     };
   }
   const profile = validation.profile;
   const namespace = profile.metadata.namespace ?? fallbackNamespace;
-  const policies = renderValidProfile(profile, namespace, options.settings ?? DEFAULT_SETTINGS);
+  const inputs = options.inputs ?? {};
+  const endpoints = checkEndpoints(profile, namespace, inputs);
+  if (endpoints.diagnostics.length > 0)
+    return {
+      namespace,
+      name: profile.metadata.name,
+      mode: profile.spec.mode ?? 'Enforce',
+      policies: [],
+      diagnostics: sortDiagnostics(endpoints.diagnostics),
+      unresolved: endpoints.unresolved,
+    };
+  const policies = renderValidProfile(profile, namespace, options.settings ?? DEFAULT_SETTINGS, inputs);
   const componentIndex = (policy: NetworkPolicy) =>
     profile.spec.components.findIndex((c) => c.name === policy.metadata.labels[COMPONENT_LABEL]);
   const overBudget = checkRenderBudget(policies, componentIndex);
@@ -77,6 +95,7 @@ export function renderProfile(input: unknown, options: RenderOptions = {}): Rend
     // Over budget is invalid input: nothing is rendered, so the operator keeps the last good policies.
     policies: overBudget.length > 0 ? [] : policies,
     diagnostics: sortDiagnostics(overBudget),
+    unresolved: endpoints.unresolved,
   };
 }
 
@@ -85,12 +104,14 @@ export function renderValidProfile(
   profile: AppTrustProfile,
   namespace: string,
   settings: CompilerSettings,
+  inputs: EndpointInputs = {},
 ): NetworkPolicy[] {
   const spec = profile.spec;
+  const selectors = new Map<string, LabelSelector>(spec.components.map((c) => [c.name, c.podSelector]));
   const effective: Effective = {
     isolate: new Set(spec.isolate ?? DIRECTIONS),
     allowDNS: spec.allowDNS ?? true,
-    selectors: new Map(spec.components.map((c) => [c.name, c.podSelector])),
+    peers: { namespace, selectors, inputs },
   };
   return spec.components
     .map((component) => policyForComponent(profile, namespace, component, effective, settings))
@@ -108,11 +129,11 @@ function policyForComponent(
   const policyTypes = DIRECTIONS.filter((d) => effective.isolate.has(d));
   const spec: NetworkPolicy['spec'] = { podSelector: canonicalSelector(component.podSelector), policyTypes };
   if (effective.isolate.has('Ingress')) {
-    const ingress = mergeGrants(ingressGrants(component.name, flows, effective.selectors)).map(ingressRule);
+    const ingress = mergeGrants(ingressGrants(component.name, flows, effective.peers)).map(ingressRule);
     if (ingress.length > 0) spec.ingress = ingress;
   }
   if (effective.isolate.has('Egress')) {
-    const grants = egressGrants(component.name, flows, effective.selectors);
+    const grants = egressGrants(component.name, flows, effective.peers);
     if (effective.allowDNS) grants.push(dnsGrant(settings));
     const egress = mergeGrants(grants).map(egressRule);
     if (egress.length > 0) spec.egress = egress;

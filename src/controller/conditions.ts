@@ -1,7 +1,12 @@
 // The Ready condition: reasons live beside the API types; this module computes the condition list.
-import { type Condition, ConditionReason, READY_CONDITION } from '../api/v1alpha1/index.js';
+import {
+  type Condition,
+  ConditionReason,
+  DNS_RESOLVED_CONDITION,
+  READY_CONDITION,
+} from '../api/v1alpha1/index.js';
 
-export { ConditionReason as Reason, READY_CONDITION as READY };
+export { ConditionReason as Reason, DNS_RESOLVED_CONDITION as DNS_RESOLVED, READY_CONDITION as READY };
 
 /**
  * The conditions list with `wanted` set: lastTransitionTime moves only when the status flips

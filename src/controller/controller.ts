@@ -40,9 +40,12 @@ export interface Reconciled {
   error?: Error;
 }
 
+/** What a watch listens to: a cache, or anything else that reports objects the same way. */
+export type EventSource<T extends KubeObject> = Pick<ObjectCache<T>, 'on' | 'onRelist'>;
+
 /** A cache's events mapped to work-queue keys (controller-runtime's For/Owns/Watches). */
 export interface Watch {
-  source: ObjectCache<KubeObject>;
+  source: EventSource<KubeObject>;
   /** The keys one event calls for: none for the echo of our own write. */
   keys(event: InformerEvent, object: KubeObject): readonly string[];
   /** After a relist bridged a gap in the watch: forget what the gap may hide; the keys to look at again. */
@@ -51,12 +54,12 @@ export interface Watch {
 
 /** Typed at the declaration, erased in the Operator's list. */
 export function watch<T extends KubeObject>(
-  source: ObjectCache<T>,
+  source: EventSource<T>,
   keys: (event: InformerEvent, object: T) => readonly string[],
   relisted?: () => Iterable<string>,
 ): Watch {
   return {
-    source: source as unknown as ObjectCache<KubeObject>,
+    source: source as unknown as EventSource<KubeObject>,
     keys: keys as Watch['keys'],
     ...(relisted ? { relisted } : {}),
   };

@@ -1,7 +1,10 @@
 // The AppTrustProfile controller's registration (controller-runtime's SetupWithManager): it reads
-// profiles, our NetworkPolicies, namespaces, and (Audit evidence) pods and every NetworkPolicy; a profile event queues the profile, a policy
-// event queues the profile that owns it; the echoes of our own writes queue nothing.
+// profiles, our NetworkPolicies, namespaces, Services and (Audit evidence) pods and every
+// NetworkPolicy; a profile event queues the profile, a policy event queues the profile that owns it,
+// a Service event or a DNS name's new answer queues the profiles that name it; the echoes of our own
+// writes queue nothing.
 import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
+import type { NetworkPolicy } from '../compiler/index.js';
 import { namespacedCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
 import { keyOf } from '../kube/objects.js';
@@ -11,6 +14,7 @@ import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { auditEvidenceSource } from './audit-source.js';
 import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
 import { type ControllerSetup, watch } from './controller.js';
+import { EndpointInputsWatch } from './endpoint-inputs.js';
 import { ManagedPolicyCount } from './managed-count.js';
 import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
 import { WriteMemo } from './write-memo.js';
@@ -52,6 +56,15 @@ export const setupProfileController: ControllerSetup = (manager) => {
   const policies = manager.cache(MANAGED_POLICIES);
   const namespaces = manager.cache(NAMESPACES);
   const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
+  const endpoints = new EndpointInputsWatch(manager, profiles, ({ metadata }) =>
+    enforcedHosts(
+      metadata.uid
+        ? policies
+            .byIndex(OWNER_INDEX, metadata.uid)
+            .filter((p) => p.metadata.namespace === metadata.namespace)
+        : [],
+    ),
+  );
   const evidence = auditEvidenceSource(manager);
   const reconciler = new ProfileReconciler({
     policies: manager.policyStore,
@@ -68,6 +81,7 @@ export const setupProfileController: ControllerSetup = (manager) => {
     now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     conflictRetryMs: manager.conflictRetryMs,
     ...(evidence ? { auditEvidence: evidence } : {}),
+    endpoints,
   });
   const eventKeys = profileEventKeys(writes);
   const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
@@ -92,12 +106,26 @@ export const setupProfileController: ControllerSetup = (manager) => {
           return allProfiles();
         },
       ),
+      ...endpoints.watches(),
     ],
     keys: allProfiles,
     async reconcile(key, ctx) {
+      endpoints.startTerm(ctx.signal);
       const result = await reconciler.reconcile(key, ctx);
       if (result.reason !== undefined) manager.metrics.profileReason(key, result.reason ?? undefined);
       return result;
     },
   };
 };
+
+/** The /32 and /128 ipBlocks of a profile's policies: the DNS addresses it enforces now. */
+function enforcedHosts(owned: readonly LivePolicy[]): Set<string> {
+  const hosts = new Set<string>();
+  for (const p of owned)
+    for (const rule of (p.spec as Partial<NetworkPolicy['spec']> | undefined)?.egress ?? [])
+      for (const peer of rule.to ?? []) {
+        const cidr = peer.ipBlock?.cidr;
+        if (cidr && !peer.ipBlock?.except && (cidr.endsWith('/32') || cidr.endsWith('/128'))) hosts.add(cidr);
+      }
+  return hosts;
+}

@@ -6,6 +6,7 @@ import { API_VERSION, EventAction, EventReason, KIND, type ProfileStatus } from 
 import {
   type CompilerSettings,
   canonicalJson,
+  type EndpointInputs,
   formatDiagnostic,
   type NetworkPolicy,
   PROFILE_LABEL,
@@ -17,8 +18,9 @@ import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import type { StatusApplier } from '../kube/status-writer.js';
 import type { FlowEvidence } from './audit-evidence.js';
-import { READY, Reason } from './conditions.js';
+import { DNS_RESOLVED, READY, Reason } from './conditions.js';
 import type { ReconcileContext, Reconciled } from './controller.js';
+import type { DnsReport } from './fqdn-tracker.js';
 import { describeOwner } from './owner.js';
 import { isNoop, type PolicyPlan, planPolicies } from './policy-plan.js';
 import { desiredStatus, ownedStatusFields, type ReconcileOutcome } from './profile-status.js';
@@ -27,6 +29,15 @@ import type { WriteMemo } from './write-memo.js';
 export interface ProfileObject extends KubeObject {
   spec?: unknown;
   status?: ProfileStatus;
+}
+
+/** What the reconciler needs for fqdn and service endpoints: inputs to render with, the DNS state to report. */
+export interface ProfileEndpoints {
+  /** Records the names `key` goes to (resolving new ones) and returns what to render with. */
+  prepare(key: string, profile: ProfileObject): Promise<EndpointInputs>;
+  forget(key: string): void;
+  /** The DNS state of the names `key` was last prepared with (none: undefined). */
+  report(key: string): DnsReport | undefined;
 }
 
 /** What the reconciler reads: informer caches in production, plain maps in unit tests. */
@@ -63,6 +74,8 @@ export interface ProfileReconcilerDeps {
   ) => Promise<FlowEvidence>;
   /** How often an Audit profile's live flows are evaluated again (default AUDIT_REFRESH_MS). */
   auditRefreshMs?: number;
+  /** Services and resolved DNS names for service and fqdn endpoints (absent: none are known). */
+  endpoints?: ProfileEndpoints;
 }
 
 /** Pods come and go under an Audit profile: its evidence is evaluated again this often. */
@@ -84,6 +97,7 @@ export class ProfileReconciler {
     const profile = this.deps.profileCache.get(key);
     if (!profile || profile.metadata.deletionTimestamp) {
       this.deps.statusWrites.forget(key);
+      this.deps.endpoints?.forget(key);
       return { reason: null }; // children go by garbage collection
     }
     const { namespace } = splitKey(key);
@@ -91,7 +105,12 @@ export class ProfileReconciler {
     // there: re-creating a policy the namespace controller just removed would only fail.
     if (this.deps.namespaceCache.get(namespace)?.metadata.deletionTimestamp) return {};
 
-    const rendered = renderProfile(profile, { settings: this.deps.settings, defaultNamespace: namespace });
+    const inputs = await this.deps.endpoints?.prepare(key, profile);
+    const rendered = renderProfile(profile, {
+      settings: this.deps.settings,
+      defaultNamespace: namespace,
+      ...(inputs ? { inputs } : {}),
+    });
     // Kubernetes forbids an owner in another namespace: an ownerReference naming this profile on a
     // policy elsewhere is invalid (hostile or stale), never ours to update or prune.
     const owned = profile.metadata.uid
@@ -370,12 +389,14 @@ export class ProfileReconciler {
     outcome: Omit<ReconcileOutcome, 'generation'>,
   ): Promise<boolean> {
     const key = keyOf(profile.metadata);
+    const dns = this.deps.endpoints?.report(key);
     const status = desiredStatus(
       profile.status,
-      { ...outcome, generation: profile.metadata.generation },
+      { ...outcome, generation: profile.metadata.generation, ...(dns ? { dns } : {}) },
       this.deps.now,
     );
     if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return false;
+    this.dnsEvent(profile, status);
     // The decision, not the clock: a flip stamps lastTransitionTime, which must not make a second
     // look before the cache caught up count as a different status.
     const content = canonicalJson({
@@ -392,6 +413,15 @@ export class ProfileReconciler {
       if (isNotFound(error)) return false; // deleted meanwhile: nothing to report on
       throw error;
     }
+  }
+
+  /** A Warning when a DNS name stops resolving (or why changes); the last good addresses stay. */
+  private dnsEvent(profile: ProfileObject, status: ProfileStatus): void {
+    const now = status.conditions?.find((c) => c.type === DNS_RESOLVED);
+    if (now?.status !== 'False' || now.reason === 'Pending') return;
+    const before = profile.status?.conditions?.find((c) => c.type === DNS_RESOLVED);
+    if (before?.status === now.status && before.message === now.message) return;
+    this.event(profile, 'Warning', EventReason.DNSResolutionFailed, EventAction.Resolve, now.message);
   }
 
   private event(

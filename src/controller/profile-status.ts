@@ -2,7 +2,8 @@
 // fields and the condition type this operator owns: another writer's conditions are neither copied
 // into our server-side apply (which would take them over) nor a reason to write.
 import type { AuditSummary, Condition, Mode, ProfileStatus } from '../api/v1alpha1/index.js';
-import { READY, Reason, withCondition } from './conditions.js';
+import { DNS_RESOLVED, READY, Reason, withCondition } from './conditions.js';
+import type { DnsReport } from './fqdn-tracker.js';
 
 export interface ReconcileOutcome {
   mode: Mode;
@@ -11,7 +12,12 @@ export interface ReconcileOutcome {
   reason: Reason;
   message: string;
   audit?: AuditSummary;
+  /** The profile's DNS names (only when it has some): status.fqdn and the DNSResolved condition. */
+  dns?: DnsReport;
 }
+
+/** The condition types this operator writes. */
+const OURS = new Set([READY, DNS_RESOLVED]);
 
 /** Far below the CRD's 32 KiB: a status is read by people and dashboards, not a dump. */
 const MAX_MESSAGE = 8192;
@@ -36,19 +42,36 @@ export function desiredStatus(
   };
   const policies = [...outcome.policies].sort();
   const ours = current?.conditions?.filter((c) => c.type === READY);
+  let conditions = withCondition(ours, ready, now);
+  if (outcome.dns) {
+    const previous = current?.conditions?.filter((c) => c.type === DNS_RESOLVED);
+    const dns = withCondition(
+      previous,
+      {
+        type: DNS_RESOLVED,
+        status: outcome.dns.resolved ? 'True' : 'False',
+        reason: outcome.dns.reason,
+        message: fitMessage(outcome.dns.message),
+        ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
+      },
+      now,
+    );
+    conditions = [...conditions, ...dns];
+  }
   return {
     ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),
     mode: outcome.mode,
     policyCount: policies.length,
     policies,
-    conditions: withCondition(ours, ready, now),
+    conditions,
     ...(outcome.audit ? { audit: outcome.audit } : {}),
+    ...(outcome.dns ? { fqdn: outcome.dns.fqdn } : {}),
   };
 }
 
 /** Only the fields we write, so fields of other writers never make us think status changed. */
 export function ownedStatusFields(status: ProfileStatus | undefined): ProfileStatus {
-  const ready = status?.conditions?.filter((c) => c.type === READY);
+  const ready = status?.conditions?.filter((c) => OURS.has(c.type));
   return {
     ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
     ...(status?.mode !== undefined ? { mode: status.mode } : {}),
@@ -56,5 +79,6 @@ export function ownedStatusFields(status: ProfileStatus | undefined): ProfileSta
     ...(status?.policies !== undefined ? { policies: status.policies } : {}),
     ...(ready && ready.length > 0 ? { conditions: ready } : {}),
     ...(status?.audit !== undefined ? { audit: status.audit } : {}),
+    ...(status?.fqdn !== undefined ? { fqdn: status.fqdn } : {}),
   };
 }

@@ -23,3 +23,5 @@ export const lease = (namespace: string, name: string) => `${leases(namespace)}/
 export const crd = (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
 export const pods = (namespace?: string) =>
   namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
+export const services = (namespace?: string) =>
+  namespace ? `/api/v1/namespaces/${namespace}/services` : '/api/v1/services';

@@ -36,6 +36,9 @@ export const NAMESPACED_RULES: PolicyRule[] = [
     resources: ['networkpolicies'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
   },
+  // `{service: NAME}` endpoints: the informer keeps each Service's type, selector and ports, and a
+  // change re-renders the profiles that name it. Nothing is written.
+  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
   // Events are deduplicated in memory and only ever created.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];

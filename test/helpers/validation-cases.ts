@@ -110,6 +110,14 @@ export const VALIDATION_CASES: ValidationCase[] = [
     },
   },
   {
+    what: 'egress to a DNS name',
+    mutate: (p) => {
+      p.spec.allow = [
+        { from: { component: 'backend' }, to: { fqdn: 'api.payments.example' }, ports: [{ port: 443 }] },
+      ];
+    },
+  },
+  {
     what: 'a label value that looks like a date stays a string',
     edit: (y) => y.replace('role: frontend', 'role: 2026-11-25'),
   },
@@ -133,6 +141,41 @@ export const VALIDATION_CASES: ValidationCase[] = [
     invalid: ['spec.allow[0].to'],
   },
   { what: 'no endpoint form', mutate: onFlow('to', {}), invalid: ['spec.allow[0].to'] },
+  {
+    what: 'a wildcard DNS name',
+    mutate: onFlow('to', { fqdn: '*.payments.example' }),
+    invalid: ['spec.allow[0].to.fqdn'],
+  },
+  {
+    what: 'an uppercase DNS name',
+    mutate: onFlow('to', { fqdn: 'API.payments.example' }),
+    invalid: ['spec.allow[0].to.fqdn'],
+  },
+  {
+    what: 'a DNS name with an empty label',
+    mutate: onFlow('to', { fqdn: 'api..example' }),
+    invalid: ['spec.allow[0].to.fqdn'],
+  },
+  {
+    what: 'a DNS name as a source',
+    mutate: onFlow('from', { fqdn: 'api.payments.example' }),
+    invalid: ['spec.allow[0].from.fqdn'],
+  },
+  {
+    what: 'fqdn with cidr',
+    mutate: onFlow('to', { fqdn: 'api.payments.example', cidr: '192.0.2.0/24' }),
+    invalid: ['spec.allow[0].to'],
+  },
+  {
+    what: 'service with podSelector',
+    mutate: onFlow('to', { service: 'backend', podSelector: {} }),
+    invalid: ['spec.allow[0].to.podSelector'],
+  },
+  {
+    what: 'service with component',
+    mutate: onFlow('to', { service: 'backend', component: 'backend' }),
+    invalid: ['spec.allow[0].to'],
+  },
   {
     what: 'podSelector with component',
     mutate: onFlow('to', { component: 'backend', podSelector: {} }),

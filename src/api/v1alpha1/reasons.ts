@@ -22,10 +22,26 @@ export const EventReason = {
   Conflict: ConditionReason.Conflict,
   /** What enforcing an Audit profile would change (when that changes). */
   Audit: ConditionReason.Audit,
+  /** A DNS name of the profile could not be resolved; its last good addresses stay in force. */
+  DNSResolutionFailed: 'DNSResolutionFailed',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 export const READY_CONDITION = 'Ready';
+
+/** Whether every DNS name of the profile (spec.allow[].to.fqdn) resolved; present only when it has one. */
+export const DNS_RESOLVED_CONDITION = 'DNSResolved';
+/** Reasons of the DNSResolved condition. */
+export const DnsResolvedReason = {
+  Resolved: 'Resolved',
+  /** A resolution failed or came back empty: the last good addresses stay in force. */
+  ResolutionFailed: 'ResolutionFailed',
+  /** More addresses than a name may have: the answer is not used, the last good addresses stay. */
+  TooManyAddresses: 'TooManyAddresses',
+  /** Not resolved yet: no address of the name is allowed until it is. */
+  Pending: 'Pending',
+} as const;
+export type DnsResolvedReason = (typeof DnsResolvedReason)[keyof typeof DnsResolvedReason];
 
 /** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
 export const BaselineEventReason = {
@@ -48,6 +64,8 @@ export const EventAction = {
   Create: 'Create',
   Restore: 'Restore',
   Delete: 'Delete',
+  /** A DNS name of a profile was resolved (and failed). */
+  Resolve: 'Resolve',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 

@@ -36,6 +36,10 @@ export const MAX_MATCH_EXPRESSIONS = 16;
 export const MAX_SELECTOR_VALUES = 64;
 export const MAX_PORTS = 32;
 export const MAX_EXCEPT = 16;
+/** Distinct DNS names (`to: {fqdn}`) per profile: each is resolved and kept current by the operator. */
+export const MAX_FQDN_NAMES = 32;
+/** Addresses kept per DNS name (answers plus those within their grace period). */
+export const MAX_FQDN_ADDRESSES = 32;
 
 interface CelRule {
   rule: string;
@@ -242,18 +246,55 @@ const cidrText = z
     ],
   });
 
-const FORM_KEYS = ['component', 'namespace', 'namespaceSelector', 'cidr'] as const;
-const NO_FORM = 'must have exactly one of component, podSelector, namespace, namespaceSelector, cidr';
+// `namespace` is a form of its own, or the namespace of a `service` (then not counted as a form).
+const FORM_KEYS = ['component', 'namespace', 'namespaceSelector', 'cidr', 'fqdn', 'service'] as const;
+const NO_FORM =
+  'must have exactly one of component, podSelector, namespace, namespaceSelector, cidr, fqdn, service';
 const TWO_FORMS = 'must have exactly one endpoint form, found ';
 const POD_SELECTOR_ALONE = 'goes alone or with namespace or namespaceSelector, not with ';
+/** Forms podSelector cannot go with, in the order a message names them. */
+const NOT_WITH_POD_SELECTOR = ['component', 'cidr', 'fqdn', 'service'] as const;
+const hasFormCel = (k: (typeof FORM_KEYS)[number]) =>
+  k === 'namespace' ? 'has(self.namespace) && !has(self.service)' : `has(self.${k})`;
 /** The endpoint forms present, in FORM_KEYS order, as a CEL list of names. */
-const FORMS_CEL = `(${FORM_KEYS.map((k) => `(has(self.${k}) ? ['${k}'] : [])`).join(' + ')})`;
+const FORMS_CEL = `(${FORM_KEYS.map((k) => `(${hasFormCel(k)} ? ['${k}'] : [])`).join(' + ')})`;
 /** The forms present joined with ' and ', from literals only (CEL's cost estimate of join() is unbounded). */
 const FORMS_FOUND_CEL = FORM_KEYS.map((k, i) => {
-  const before = FORM_KEYS.slice(0, i).map((b) => `has(self.${b})`);
+  const before = FORM_KEYS.slice(0, i).map((b) => `(${hasFormCel(b)})`);
   const prefix = before.length === 0 ? `'${k}'` : `(${before.join(' || ')} ? ' and ${k}' : '${k}')`;
-  return `(has(self.${k}) ? ${prefix} : '')`;
+  return `((${hasFormCel(k)}) ? ${prefix} : '')`;
 }).join(' + ');
+const POD_SELECTOR_WITH_CEL = NOT_WITH_POD_SELECTOR.slice(0, -1).reduceRight(
+  (rest, k) => `(has(self.${k}) ? '${k}' : ${rest})`,
+  `'${NOT_WITH_POD_SELECTOR[NOT_WITH_POD_SELECTOR.length - 1]}'`,
+);
+
+/** An exact DNS name as users write it: lowercase labels joined by dots, no trailing dot. */
+const FQDN_SOURCE = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+const FQDN = new RegExp(FQDN_SOURCE);
+const FQDN_WILDCARD = 'wildcards are not supported (yet): name each host exactly, e.g. api.payments.example';
+const FQDN_LOWERCASE = 'must be lowercase: DNS names are written in lowercase here (exact match)';
+const FQDN_FORMAT =
+  "must be an exact DNS name: lowercase labels of a-z, 0-9, '-' (<= 63 chars each) joined by dots, <= 253 chars, no trailing dot";
+const fqdnText = z
+  .string()
+  .max(253)
+  .superRefine((name, ctx) => {
+    if (name.includes('*')) ctx.addIssue({ code: 'custom', message: FQDN_WILDCARD });
+    else if (name !== name.toLowerCase()) ctx.addIssue({ code: 'custom', message: FQDN_LOWERCASE });
+    else if (!FQDN.test(name)) ctx.addIssue({ code: 'custom', message: FQDN_FORMAT });
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      cel("!self.contains('*')", FQDN_WILDCARD),
+      cel("self.contains('*') || self == self.lowerAscii()", FQDN_LOWERCASE),
+      cel(
+        `self.contains('*') || self != self.lowerAscii() || self.matches('${FQDN_SOURCE.replace(/\\/g, '\\\\')}')`,
+        FQDN_FORMAT,
+      ),
+    ],
+  });
+
 /** Per except entry: true when it is a strict sub-block of cidr (or not a CIDR: its own rule says so). */
 const EXCEPT_OK_CEL =
   'self.except.map(e, !isCIDR(e) || (cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength()))';
@@ -276,19 +317,32 @@ export const EndpointSchema = z
       .max(MAX_EXCEPT)
       .optional()
       .describe('Sub-blocks of cidr to leave out (cidr form only).'),
+    fqdn: fqdnText
+      .optional()
+      .describe(
+        'Egress only: what this exact DNS name resolves to (A, AAAA), kept current by the operator; no wildcards.',
+      ),
+    service: dnsLabel('service')
+      .optional()
+      .describe(
+        'The pods behind this Service (its selector), in this namespace or in namespace; the flow ports name Service ports.',
+      ),
   })
   .superRefine((e, ctx) => {
-    const forms = FORM_KEYS.filter((k) => e[k] !== undefined);
+    const forms = FORM_KEYS.filter(
+      (k) => e[k] !== undefined && !(k === 'namespace' && e.service !== undefined),
+    );
     if (forms.length === 0 && e.podSelector === undefined) {
       ctx.addIssue({ code: 'custom', message: NO_FORM });
     } else if (forms.length > 1) {
       ctx.addIssue({ code: 'custom', message: `${TWO_FORMS}${forms.join(' and ')}` });
     }
-    if (e.podSelector !== undefined && (e.component !== undefined || e.cidr !== undefined)) {
+    const withPodSelector = NOT_WITH_POD_SELECTOR.find((k) => e[k] !== undefined);
+    if (e.podSelector !== undefined && withPodSelector !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['podSelector'],
-        message: `${POD_SELECTOR_ALONE}${e.component !== undefined ? 'component' : 'cidr'}`,
+        message: `${POD_SELECTOR_ALONE}${withPodSelector}`,
       });
     }
     if (e.except !== undefined) {
@@ -312,8 +366,8 @@ export const EndpointSchema = z
         `${FORMS_CEL}.size() == 0 ? '${NO_FORM}' : '${TWO_FORMS}' + ${FORMS_FOUND_CEL}`,
       ),
       celExpr(
-        '!has(self.podSelector) || !(has(self.component) || has(self.cidr))',
-        `'${POD_SELECTOR_ALONE}' + (has(self.component) ? 'component' : 'cidr')`,
+        `!has(self.podSelector) || !(${NOT_WITH_POD_SELECTOR.map((k) => `has(self.${k})`).join(' || ')})`,
+        `'${POD_SELECTOR_ALONE}' + ${POD_SELECTOR_WITH_CEL}`,
         '.podSelector',
       ),
       cel('!has(self.except) || has(self.cidr)', 'requires cidr', '.except'),
@@ -329,6 +383,9 @@ export const EndpointSchema = z
 
 // --- flows, components, spec ----------------------------------------------------------------------
 
+const FQDN_EGRESS_ONLY =
+  'fqdn is for egress only (to: {fqdn: NAME}): a DNS name says where traffic goes, not where it comes from';
+
 export const FlowSchema = z
   .strictObject({
     from: EndpointSchema.describe('Where the traffic starts.'),
@@ -342,6 +399,8 @@ export const FlowSchema = z
   .superRefine((f, ctx) => {
     if (f.from.component === undefined && f.to.component === undefined)
       ctx.addIssue({ code: 'custom', message: 'at least one side (from or to) must be a component' });
+    if (f.from.fqdn !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['from', 'fqdn'], message: FQDN_EGRESS_ONLY });
   })
   .meta({
     'x-kubernetes-validations': [
@@ -349,6 +408,7 @@ export const FlowSchema = z
         'has(self.from.component) || has(self.to.component)',
         'at least one side (from or to) must be a component',
       ),
+      cel('!has(self.from.fqdn)', FQDN_EGRESS_ONLY, '.from.fqdn'),
     ],
   })
   .describe('One allowed flow: from -> to on the given ports.');
@@ -425,6 +485,13 @@ export const SpecSchema = z
         });
       else seen.set(c.name, i);
     });
+    const fqdnNames = new Set(spec.allow?.flatMap((f) => (f.to.fqdn ? [f.to.fqdn] : [])));
+    if (fqdnNames.size > MAX_FQDN_NAMES)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allow'],
+        message: `names ${fqdnNames.size} distinct DNS names (to.fqdn); at most ${MAX_FQDN_NAMES} per profile`,
+      });
     spec.allow?.forEach((flow, i) => {
       for (const side of SIDES) {
         const name = flow[side].component;
@@ -481,6 +548,36 @@ export const AuditSchema = z.object({
     .describe('The first few of those flows, "denied|allowed FROM -> TO PORT/PROTO".'),
 });
 
+export const FqdnStatusSchema = z
+  .object({
+    name: z.string().max(253).describe('The DNS name, as in spec.allow[].to.fqdn.'),
+    addresses: z
+      .array(z.string().max(64))
+      .max(MAX_FQDN_ADDRESSES)
+      .optional()
+      .describe(
+        'The addresses rendered as /32 and /128 ipBlocks: the last good answers plus those within their grace period.',
+      ),
+    resolvedAt: z
+      .string()
+      .max(64)
+      .meta({ format: 'date-time' })
+      .optional()
+      .describe('When the name was last resolved with an answer.'),
+    expiresAt: z
+      .string()
+      .max(64)
+      .meta({ format: 'date-time' })
+      .optional()
+      .describe('When that answer expires (its TTL, clamped): the name is resolved again then.'),
+    error: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe('Why the last resolution failed; the last good addresses stay in force meanwhile.'),
+  })
+  .describe('One DNS name of the profile and what it resolves to.');
+
 export const StatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional().describe('The spec generation last reconciled.'),
@@ -501,6 +598,12 @@ export const StatusSchema = z
     audit: AuditSchema.optional().describe(
       'Audit mode only: what enforcing the spec would change. Nothing is applied while in Audit.',
     ),
+    fqdn: z
+      .array(FqdnStatusSchema)
+      .max(MAX_FQDN_NAMES)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .describe('Each DNS name of spec.allow[].to.fqdn: its addresses, when resolved, when they expire.'),
   })
   .describe('What the operator observed and applied.');
 
@@ -532,6 +635,7 @@ export type ProfileSpec = z.infer<typeof SpecSchema>;
 export type ProfileStatus = z.infer<typeof StatusSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
 export type AuditSummary = z.infer<typeof AuditSchema>;
+export type FqdnStatus = z.infer<typeof FqdnStatusSchema>;
 export type AppTrustProfile = z.infer<typeof AppTrustProfileSchema>;
 export type Mode = (typeof MODES)[number];
 export type Direction = (typeof DIRECTIONS)[number];

@@ -60,6 +60,28 @@ describe('Audit evidence', () => {
     });
   });
 
+  it('a flow to a Service: the pods behind it on the targetPort (what Enforce would apply)', async () => {
+    const toService = {
+      ...profile(8080),
+      spec: {
+        components: [{ name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } }],
+        allow: [{ from: { component: 'frontend' }, to: { service: 'api' }, ports: [{ port: 80 }] }],
+      },
+    };
+    const api = {
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { selector: { role: 'backend' }, ports: [{ port: 80, targetPort: 9090 }] },
+    };
+    const rendered = renderProfile(toService, {
+      inputs: { services: new Map([['shop/api', api]]) },
+    }).policies;
+    expect(withoutStats(await flowEvidence(live, 'shop', new Set(), rendered))).toEqual({
+      newlyDenied: 1,
+      newlyAllowed: 0,
+      examples: ['denied shop/frontend -> shop/backend 8080/TCP'],
+    });
+  });
+
   it('judges only running pods with an address', () => {
     expect(analysisPod(pod('x', 'x', '10.0.0.9', [], 'Pending'))).toBeUndefined();
     expect(analysisPod({ ...pod('x', 'x', '', []) })).toBeUndefined();

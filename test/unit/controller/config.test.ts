@@ -75,7 +75,25 @@ describe('operator options', () => {
     ]);
   });
 
+  it('takes the DNS-name settings as durations, with defaults', () => {
+    expect(parseOptions([], {}).fqdn).toEqual({
+      resolver: undefined,
+      timings: { minTtlMs: 5_000, maxTtlMs: 600_000, graceMs: 60_000 },
+    });
+    expect(
+      parseOptions(
+        ['--fqdn-resolver=10.96.0.10:53', '--fqdn-min-ttl=1s', '--fqdn-max-ttl=1h', '--fqdn-grace=500ms'],
+        {},
+      ).fqdn,
+    ).toEqual({ resolver: '10.96.0.10:53', timings: { minTtlMs: 1_000, maxTtlMs: 3_600_000, graceMs: 500 } });
+    expect(parseOptions([], { APPTRUST_FQDN_GRACE: '5m' }).fqdn.timings.graceMs).toBe(300_000);
+  });
+
   it.each([
+    [['--fqdn-min-ttl=5'], '--fqdn-min-ttl: want a duration such as 1s, 500ms, 5m or 1h'],
+    [['--fqdn-min-ttl=500ms'], '--fqdn-min-ttl: must be at least 1s'],
+    [['--fqdn-min-ttl=10s', '--fqdn-max-ttl=5s'], '--fqdn-max-ttl: must be at least --fqdn-min-ttl'],
+    [['--fqdn-resolver=a b'], '--fqdn-resolver: want HOST:PORT'],
     [['--frobnicate=1'], '--frobnicate: unknown option'],
     [['--concurrency=0'], '--concurrency:'],
     [['--baseline=maybe'], '--baseline:'],

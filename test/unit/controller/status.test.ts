@@ -106,3 +106,59 @@ describe('profile status', () => {
     expect(ownedStatusFields(withForeign)).toEqual(mine);
   });
 });
+
+describe('DNS names in status', () => {
+  const outcome = {
+    mode: 'Enforce' as const,
+    generation: 2,
+    policies: ['pay.payments'],
+    reason: Reason.Reconciled,
+    message: '1 NetworkPolicy enforced',
+  };
+  const fqdn = [{ name: 'api.payments.example', addresses: ['192.0.2.1'], resolvedAt: 'R', expiresAt: 'E' }];
+
+  it('adds status.fqdn and a DNSResolved condition beside Ready, only for a profile with names', () => {
+    const status = desiredStatus(
+      undefined,
+      {
+        ...outcome,
+        dns: {
+          resolved: false,
+          reason: 'ResolutionFailed',
+          message: 'api.payments.example: timed out',
+          fqdn,
+        },
+      },
+      clock('T1'),
+    );
+    expect(status.fqdn).toEqual(fqdn);
+    expect(status.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'True' }),
+      {
+        type: 'DNSResolved',
+        status: 'False',
+        reason: 'ResolutionFailed',
+        message: 'api.payments.example: timed out',
+        observedGeneration: 2,
+        lastTransitionTime: 'T1',
+      },
+    ]);
+    expect(ownedStatusFields(status)).toEqual(status);
+    const none = desiredStatus(status, outcome, clock('T2'));
+    expect(none.fqdn).toBeUndefined();
+    expect(none.conditions?.map((c) => c.type)).toEqual(['Ready']);
+  });
+
+  it('moves DNSResolved lastTransitionTime only when it flips', () => {
+    const failed = { resolved: false, reason: 'ResolutionFailed' as const, message: 'x', fqdn };
+    const first = desiredStatus(undefined, { ...outcome, dns: failed }, clock('T1'));
+    const again = desiredStatus(first, { ...outcome, dns: { ...failed, message: 'y' } }, clock('T2'));
+    expect(again.conditions?.[1]?.lastTransitionTime).toBe('T1');
+    const back = desiredStatus(
+      again,
+      { ...outcome, dns: { resolved: true, reason: 'Resolved', message: '1 DNS name resolved', fqdn } },
+      clock('T3'),
+    );
+    expect(back.conditions?.[1]).toMatchObject({ status: 'True', lastTransitionTime: 'T3' });
+  });
+});

@@ -92,7 +92,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
     );
   });
 
-  it('grants nothing on Secrets, only list/watch on Pods, nothing on any other resource, and no wildcard', () => {
+  it('grants nothing on Secrets, only list/watch on Pods and Services, nothing on any other resource, and no wildcard', () => {
     // The operator's roles (and the metrics reader): not the roles shipped for tenants and admins.
     const forUsers = [
       'apptrust-profile-editor',
@@ -125,10 +125,13 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'tokenreviews',
         'networkpolicies',
         'pods',
+        'services',
       ].sort(),
     );
-    // Pods: read for Audit's evidence, never written.
-    for (const rule of rules.filter((r: Manifest) => (r.resources as string[]).includes('pods')))
+    // Pods: read for Audit's evidence; Services: what service endpoints render from. Never written.
+    for (const rule of rules.filter((r: Manifest) =>
+      (r.resources as string[]).some((x) => x === 'pods' || x === 'services'),
+    ))
       expect(rule.verbs).toEqual(['list', 'watch']);
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');
