@@ -46,23 +46,28 @@ export class AdmissionGateWatch {
 
   private async checkOnce(): Promise<void> {
     if (await this.deps.record.exists()) return this.setReady(true);
-    this.setReady(false, 'the BaselineRecord is missing');
     const since = this.deps.record.enabledSince;
+    // Never seen by this process: the first start writes it (with the baseline reconciler, which
+    // may win the race); nothing went missing, nothing to report.
+    if (since) this.setReady(false, 'the BaselineRecord is missing');
     try {
       await this.deps.record.ensure(this.deps.scope);
     } catch (error) {
+      if (await this.deps.record.exists().catch(() => false)) return this.setReady(true);
       const why = error instanceof KubeApiError ? `${error.reason}: ${error.message}` : String(error);
+      this.setReady(false, 'the BaselineRecord is missing');
       this.deps.log.error(
         { err: error },
         `admission gate open: cannot re-create the BaselineRecord (${why})`,
       );
       return;
     }
-    this.event(
-      'Normal',
-      AdmissionGateEventReason.RecordRestored,
-      `BaselineRecord ${BASELINE_RECORD_NAME} re-created ${since ? `with its original time ${since}` : 'with a new time (the original was not known to this process)'}: the admission gate judges pods again`,
-    );
+    if (since)
+      this.event(
+        'Normal',
+        AdmissionGateEventReason.RecordRestored,
+        `BaselineRecord ${BASELINE_RECORD_NAME} re-created with its original time ${since}: the admission gate judges pods again`,
+      );
     this.setReady(true);
   }
 

@@ -188,7 +188,7 @@ describe('the admission gate watch', () => {
   });
 
   it('a record that cannot come back (CRD gone): gauge 0, one Warning however often it is checked', async () => {
-    const { watch, events, ready } = gate({ exists: [false, false, false], ensureFails: true });
+    const { watch, events, ready } = gate({ exists: [false, false, false, false, false, false], ensureFails: true });
     await watch.check();
     await watch.check();
     await watch.check();
