@@ -1,9 +1,9 @@
-# syntax=docker/dockerfile:1
-# apptrust-operator image: `make docker-build IMG=name:tag`. Not buildable on machines without a
-# Docker engine; test/e2e/kind.sh builds and runs it where one exists.
+# apptrust-operator image: `make docker-build IMG=name:tag`. BASE_IMAGE (default the official Node 24
+# slim image) is a build argument: `make images` builds here against a local stand-in (hack/kind).
 
 # Build stage: dev dependencies (TypeScript), compile src/ to dist/.
-FROM node:24-bookworm-slim AS build
+ARG BASE_IMAGE=node:24-bookworm-slim
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -13,7 +13,7 @@ RUN npx tsc -p tsconfig.build.json
 
 # Production dependencies only, without what a running process never reads (type declarations,
 # source maps, docs): about half the size of client-node's generated models.
-FROM node:24-bookworm-slim AS deps
+FROM ${BASE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
@@ -22,7 +22,7 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
 
 # Runtime: the official Node 24 slim image, numeric non-root user, nothing written to disk (logs go
 # to stdout), so a read-only root filesystem works. The entrypoint needs no shell.
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 LABEL org.opencontainers.image.title="apptrust-operator" \
       org.opencontainers.image.description="Reconciles AppTrustProfiles into Kubernetes NetworkPolicies" \
       org.opencontainers.image.licenses="Apache-2.0"

@@ -15,8 +15,11 @@ KUBECTL_DEP := $(if $(findstring $(APPTRUST_TOOLS_DIR),$(KUBECTL)),tools)
 DEPLOY_DIR := $(CURDIR)/.cache/deploy
 
 .PHONY: help deps build typecheck lint fmt manifests test test-unit test-integration control-plane \
-	test-faults cluster-up cluster-down run install uninstall deploy undeploy tools docker-build e2e-kind bench \
+	test-faults dataplane-packages cluster-up cluster-down run install uninstall deploy undeploy tools docker-build images kind-up kind-load kind-down e2e-kind bench \
 	bench-memory bench-readme test-dataplane dataplane-down demo demo-down cli-release
+
+dataplane-packages: ## Install the dataplane tier's Debian packages when missing (Linux, root, apt-get; else nothing)
+	@hack/deps/dataplane-packages.sh
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,8 +45,8 @@ fmt: deps ## Format and apply safe lint fixes
 	biome check --write .
 
 manifests: build ## Regenerate crds/ (zod schema) and the RBAC (src/kube/rbac.ts)
-	node dist/api/v1alpha1/generate-crd.js crds/apptrust.dev_apptrustprofiles.yaml
-	node dist/kube/generate-rbac.js config/rbac/role.yaml config/helm/apptrust-operator/templates/role.yaml
+	node dist-test/hack/crd/generate-crd.js crds/apptrust.dev_apptrustprofiles.yaml
+	node dist-test/hack/rbac/generate-rbac.js config/rbac/role.yaml config/helm/apptrust-operator/templates/role.yaml
 
 control-plane: ## Build (or reuse) kube-apiserver, kube-controller-manager and etcd
 	test/cluster/build.sh
@@ -52,12 +55,18 @@ tools: ## Fetch helm and kubectl for the manifest tests, build krew for the CLI 
 	@APPTRUST_TOOLS_DIR=$(APPTRUST_TOOLS_DIR) test/cluster/fetch-tools.sh || echo "helm/kubectl could not be fetched: the Helm tests will be skipped"
 	@release/fetch-krew.sh || echo "krew could not be built: the CLI release test skips installing with krew"
 
-test: build control-plane tools ## Unit + integration tests (local control plane), then the dataplane tier (real packets; Linux, root); lists skipped tests with their reasons
+test: build control-plane tools dataplane-packages ## Unit + integration tests (local control plane), then the dataplane tier (real packets) and the kind tier (make e2e-kind) on Linux as root; lists skipped tests with their reasons
 	mkdir -p test-results
-	@status=0; \
-	$(JEST) --selectProjects unit integration e2e faults --runInBand --json --outputFile=test-results/jest.json || status=1; \
+	@status=0; kind=false; \
+	if [ "$$(uname -s)" = Linux ] && [ "$$(id -u)" = 0 ]; then kind=true; fi; \
+	projects="unit integration faults"; $$kind || projects="$$projects e2e"; \
+	$(JEST) --selectProjects $$projects --runInBand --json --outputFile=test-results/jest.json || status=1; \
 	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
-	for f in test-results/jest.json test-results/dataplane.json; do [ -f $$f ] && node test/skip-report.mjs $$f; done; \
+	test/e2e/kind.sh || status=1; \
+	for f in test-results/jest.json test-results/dataplane.json test-results/e2e-kind-*.json; do \
+	  case $$f in *-numbers.json|*-status.json) continue;; esac; \
+	  [ -f $$f ] && node test/skip-report.mjs $$f; \
+	done; \
 	exit $$status
 
 test-unit: build tools ## Unit tests only (no cluster)
@@ -66,7 +75,7 @@ test-unit: build tools ## Unit tests only (no cluster)
 test-integration: build control-plane ## Integration tests against a real API server
 	$(JEST) --selectProjects integration --runInBand
 
-test-dataplane: build control-plane ## Dataplane tier only: kind's enforcer judges real connections between network-namespace pods (Linux, root)
+test-dataplane: build control-plane dataplane-packages ## Dataplane tier only: kind's enforcer judges real connections between network-namespace pods (Linux, root)
 	mkdir -p test-results
 	@status=0; \
 	$(JEST) --selectProjects dataplane --runInBand --json --outputFile=test-results/dataplane.json || status=1; \
@@ -74,14 +83,14 @@ test-dataplane: build control-plane ## Dataplane tier only: kind's enforcer judg
 	exit $$status
 
 dataplane-down: ## Remove what a dataplane test run left behind (processes, network namespaces, its control plane), also after a killed run
-	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js down; \
+	@if [ -f dist-test/hack/dataplane/cli.js ]; then node dist-test/hack/dataplane/cli.js down; \
 	else echo "nothing built, nothing running"; fi
 
 demo: build control-plane ## Linux, root: control plane, dataplane, operator and the samples with pods; prints each sample's probes; stays up (make demo-down)
-	node dist-test/test/dataplane/cli.js demo up
+	node dist-test/hack/dataplane/cli.js demo up
 
 demo-down: ## Stop what make demo started
-	@if [ -f dist-test/test/dataplane/cli.js ]; then node dist-test/test/dataplane/cli.js demo down; \
+	@if [ -f dist-test/hack/dataplane/cli.js ]; then node dist-test/hack/dataplane/cli.js demo down; \
 	else echo "nothing built, nothing running"; fi
 
 test-faults: build control-plane ## Fault injection against the operator process: API server restart, etcd compaction, SIGKILLs, a paused leader, an idle operator (test-results/faults.json)
@@ -89,10 +98,10 @@ test-faults: build control-plane ## Fault injection against the operator process
 	$(JEST) --selectProjects faults --runInBand
 
 cluster-up: build control-plane ## Start the local control plane (kubeconfig: .cache/cluster/kubeconfig)
-	node dist-test/test/cluster/cli.js up $(CLUSTER_DIR)
+	node dist-test/hack/cluster/cli.js up $(CLUSTER_DIR)
 
 cluster-down: ## Stop the local control plane (also after a crashed test run)
-	@if [ -f dist-test/test/cluster/cli.js ]; then node dist-test/test/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
+	@if [ -f dist-test/hack/cluster/cli.js ]; then node dist-test/hack/cluster/cli.js down $(CLUSTER_DIR) $(CURDIR)/.cache/test-cluster; \
 	else echo "nothing built, nothing running"; fi
 
 # ARGS: operator flags, e.g. make run ARGS="--log-level=debug --baseline=false".
@@ -101,18 +110,18 @@ run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or
 	@for f in $$(echo "$${KUBECONFIG:-}" | tr ':' ' '); do \
 	  [ -f "$$f" ] || { echo "make run: KUBECONFIG names $$f, which does not exist (unset KUBECONFIG to use ~/.kube/config or the local control plane)" >&2; exit 2; }; \
 	done; \
-	if node dist-test/test/cluster/cli.js reachable; then \
+	if node dist-test/hack/cluster/cli.js reachable; then \
 	  echo "using the cluster of your current kubeconfig"; \
 	else \
 	  echo "no cluster answers: starting the local control plane (or reusing the running one)"; \
-	  test/cluster/build.sh && node dist-test/test/cluster/cli.js up $(CLUSTER_DIR) || exit $$?; \
+	  test/cluster/build.sh && node dist-test/hack/cluster/cli.js up $(CLUSTER_DIR) || exit $$?; \
 	  echo "point kubectl at it: export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"; \
 	  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig; \
 	fi; \
-	node dist-test/test/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
+	node dist-test/hack/cluster/cli.js install-crds && NODE_OPTIONS=--max-semi-space-size=2 exec node dist/main.js --leader-elect=false $(ARGS)
 
 install: build ## Install the CRD into the current kubeconfig's cluster
-	node dist-test/test/cluster/cli.js install-crds
+	node dist-test/hack/cluster/cli.js install-crds
 
 uninstall: $(KUBECTL_DEP) ## Delete the admission policies, then the CRDs: every profile and, through owner references, its NetworkPolicies go too; the baseline record
 	$(KUBECTL) delete --ignore-not-found -k config/admission/lock
@@ -139,19 +148,32 @@ RELEASE_DIR ?= $(CURDIR)/dist-release
 cli-release: deps ## CLI tarball (bundled dependencies, runs with only Node.js) and its filled krew manifest in dist-release/ (VERSION=vX.Y.Z)
 	release/build-cli.sh "$(VERSION)" "$(RELEASE_DIR)" "$(RELEASE_REPO)"
 
-docker-build: ## Build the container image (needs a Docker engine)
-	docker build -t $(IMG) .
+docker-build: ## Build the container image (needs a Docker engine; BASE_IMAGE=... for another Node 24 base)
+	docker build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t $(IMG) .
 
-e2e-kind: build ## End to end on kind (needs Docker and kind): image, deploy, samples, real traffic
+images: deps ## Linux, root, no registry needed: Docker (installed and started when missing), local Debian and Node bases, the test server and the operator image IMG (hack/kind; cached in ~/.cache/apptrust)
+	flock -o /tmp/apptrust-docker.lock hack/kind/docker-up.sh
+	IMG=$(IMG) hack/kind/images.sh
+
+kind-up: deps ## Linux, root: a one-node kind cluster built from Go modules and Debian packages, nothing pulled (kubeconfig .cache/kind/kubeconfig)
+	hack/kind/kind-up.sh
+
+kind-load: ## Load the image IMG into the kind-up cluster
+	hack/kind/kind-load.sh $(IMG)
+
+kind-down: ## Delete the kind cluster; stop dockerd only if kind-up started it
+	hack/kind/kind-down.sh
+
+e2e-kind: build tools ## End to end on kind (Linux, root): kind-up, images, make deploy, then Helm; real pods and traffic
 	test/e2e/kind.sh
 
 bench: build control-plane ## Benchmarks: compile 1,000 profiles; a 500-pod reachability matrix; the operator against a floor client on a local control plane, min/median/max over 3 pairs (BENCH_SCALE=5000 for 5,000 profiles; bench-results/*.json)
-	node dist/bench/render-bench.js
-	node dist-test/test/bench/analysis-bench.js
-	node dist-test/test/bench/run-bench.js
+	node dist-test/hack/bench/render-bench.js
+	node dist-test/hack/bench/analysis-bench.js
+	node dist-test/hack/bench/run-bench.js
 
 bench-memory: build control-plane ## Where the operator's memory goes: RSS, heap and a heap snapshot breakdown at 0, 1,000 and 5,000 profiles (bench-results/memory.json)
-	node --max-old-space-size=4096 dist-test/test/bench/memory-bench.js
+	node --max-old-space-size=4096 dist-test/hack/bench/memory-bench.js
 
 bench-readme: build ## Write README.md's performance table from bench-results/bench-{1000,5000}.json
-	node dist-test/test/bench/readme-table.js --write
+	node dist-test/hack/bench/readme-table.js --write

@@ -102,6 +102,10 @@ const OPTIONS = {
     'namespace the operator runs in (env POD_NAMESPACE)',
   ],
   'log-level': [z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'), 'log level'],
+  'log-format': [
+    z.enum(['text', 'json']).optional(),
+    'text (one readable line per record) or json (default: text when stdout is a terminal, else json)',
+  ],
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -136,6 +140,7 @@ export interface OperatorOptions {
   leaseNamespace: string;
   operatorNamespace: string;
   logLevel: string;
+  logFormat: 'text' | 'json' | undefined;
 }
 
 export const envName = (option: string) => `APPTRUST_${option.toUpperCase().replace(/-/g, '_')}`;
@@ -211,5 +216,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     leaseNamespace: o['lease-namespace'] ?? o['operator-namespace'],
     operatorNamespace: o['operator-namespace'],
     logLevel: o['log-level'],
+    logFormat: o['log-format'],
   };
 }

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { helpText, parseOptions } from './config.js';
 import { metricsAuthorizer, metricsRoutes, probeRoutes, serve } from './controller/http.js';
 import { Operator } from './controller/operator.js';
+import { resolveLogFormat, textDestination } from './log-format.js';
 import { VERSION } from './version.js';
 
 const args = process.argv.slice(2);
@@ -30,7 +31,11 @@ try {
   fail((error as Error).message);
 }
 
-const log = pino({ level: options.logLevel, base: { component: 'apptrust-operator' } });
+const logOptions = { level: options.logLevel, base: { component: 'apptrust-operator' } };
+const log =
+  resolveLogFormat(options.logFormat, process.stdout.isTTY === true) === 'text'
+    ? pino(logOptions, textDestination())
+    : pino(logOptions);
 const kubeConfig = new KubeConfig();
 try {
   kubeConfig.loadFromDefault(); // in-cluster service account, else KUBECONFIG / ~/.kube/config

@@ -17,7 +17,8 @@ import {
 } from '../compiler/index.js';
 import type { PeerContext } from '../compiler/peers.js';
 import { type NamespaceLabels, peerMatches, portsMatch } from './matching.js';
-import type { Endpoint } from './world.js';
+import { selectorMatches } from './selectors.js';
+import type { Endpoint, Pod } from './world.js';
 
 export interface Connection {
   /** The other end of the rule: the source for ingress, the destination for egress. */
@@ -38,6 +39,26 @@ export class FlowAttributor {
     private readonly inputs: EndpointInputs = {},
   ) {
     for (const p of profiles) this.profiles.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p);
+  }
+
+  /** "ns/profile" of the profile that rendered `policy`; undefined for any other policy. */
+  ownerOf(policy: NetworkPolicy): string | undefined {
+    const { namespace, labels = {}, annotations = {} } = policy.metadata;
+    if (labels[POLICY_KIND_LABEL] === 'baseline') return undefined;
+    const name = annotations[PROFILE_NAME_ANNOTATION] ?? labels[PROFILE_LABEL];
+    return name && this.profiles.has(`${namespace}/${name}`) ? `${namespace}/${name}` : undefined;
+  }
+
+  /** "ns/profile" of every Enforce profile with a component selecting `pod` that isolates `direction`. */
+  governing(pod: Pod, direction: Direction): string[] {
+    const out: string[] = [];
+    for (const [key, profile] of this.profiles) {
+      const spec = profile.spec;
+      if ((profile.metadata.namespace ?? 'default') !== pod.namespace || spec.mode === 'Audit') continue;
+      if (!(spec.isolate ?? ['Ingress', 'Egress']).includes(direction)) continue;
+      if (spec.components.some((c) => selectorMatches(c.podSelector, pod.labels))) out.push(key);
+    }
+    return out;
   }
 
   /** "ns/profile spec.allow[i]" for each flow of the owning profile that grants this connection. */

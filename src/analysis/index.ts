@@ -15,7 +15,15 @@ export {
 export { directionReason } from './reasons.js';
 export { selectorMatches } from './selectors.js';
 export { type DirectionVerdict, ReachabilityAnalyzer, type RuleMatch, type Verdict } from './verdict.js';
-export { groupWorkloads, type Workload } from './workloads.js';
+export {
+  type Component,
+  type ExtraFlow,
+  extraFlowText,
+  type Widening,
+  WideningAnalyzer,
+  type WideningWorld,
+} from './widening.js';
+export { groupWorkloads, type Workload, workloadName } from './workloads.js';
 export * from './world.js';
 
 import type { Protocol } from '../compiler/index.js';

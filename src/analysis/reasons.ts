@@ -9,6 +9,8 @@ export interface RuleMatch {
   rule: string;
   /** "ns/profile spec.allow[i]" (or "... spec.allowDNS"); empty for policies no profile rendered. */
   flows: string[];
+  /** Enforce profiles governing the pod whose own rules do not allow this: this rule widens their intent. */
+  widens?: string[];
 }
 
 /** The verdict of one direction, on the pod that direction's policies select. */
@@ -22,7 +24,8 @@ export interface DirectionVerdict {
 }
 
 function ruleText(m: RuleMatch): string {
-  return m.flows.length > 0 ? `${m.policy} ${m.rule} (${m.flows.join(', ')})` : `${m.policy} ${m.rule}`;
+  const text = m.flows.length > 0 ? `${m.policy} ${m.rule} (${m.flows.join(', ')})` : `${m.policy} ${m.rule}`;
+  return m.widens?.length ? `${text} [widens the intent of ${m.widens.join(', ')}]` : text;
 }
 
 /** e.g. "ingress to shop/api-0: isolated by shop/apptrust-default-deny; no rule allows". */

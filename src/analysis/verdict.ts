@@ -110,6 +110,24 @@ export class ReachabilityAnalyzer {
     return verdict;
   }
 
+  /**
+   * NetworkPolicy is additive: a rule of another policy (foreign, another profile's) that allows
+   * what a governing profile's own rules do not widens that profile's intent; say so on the rule.
+   */
+  private markWidenings(pod: Pod, direction: Direction, policies: NetworkPolicy[], allowedBy: RuleMatch[]) {
+    if (allowedBy.length === 0) return;
+    const byKey = new Map(policies.map((p) => [policyKey(p), p]));
+    const owner = (m: RuleMatch) => {
+      const p = byKey.get(m.policy);
+      return p ? this.attributor.ownerOf(p) : undefined;
+    };
+    for (const profile of this.attributor.governing(pod, direction)) {
+      const isolates = policies.some((p) => this.attributor.ownerOf(p) === profile);
+      if (!isolates || allowedBy.some((m) => owner(m) === profile)) continue;
+      for (const m of allowedBy) if (owner(m) !== profile) m.widens = [...(m.widens ?? []), profile];
+    }
+  }
+
   private rulesOf(policy: NetworkPolicy, direction: Direction) {
     return direction === 'Ingress'
       ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
@@ -166,6 +184,7 @@ export class ReachabilityAnalyzer {
           });
       });
     }
+    this.markWidenings(pod, direction, policies, allowedBy);
     return {
       direction,
       pod: podName,

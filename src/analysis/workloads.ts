@@ -47,7 +47,8 @@ function ipBlocksOf(policies: readonly NetworkPolicy[]): Array<{ cidr: string; e
   return [...seen.values()];
 }
 
-function baseName(pod: Pod): string {
+/** The name of a pod's workload: its owner's (a ReplicaSet's without its pod-template-hash), else its own. */
+export function workloadName(pod: Pod): string {
   if (!pod.owner) return pod.name;
   const [kind, ownerName = pod.name] = pod.owner.split('/');
   const hash = pod.labels[TEMPLATE_HASH];
@@ -79,13 +80,13 @@ export function groupWorkloads(pods: readonly Pod[], policies: readonly NetworkP
   const members = [...groups.values()];
   const nameCount = new Map<string, number>();
   for (const list of members) {
-    const key = `${(list[0] as Pod).namespace}/${baseName(list[0] as Pod)}`;
+    const key = `${(list[0] as Pod).namespace}/${workloadName(list[0] as Pod)}`;
     nameCount.set(key, (nameCount.get(key) ?? 0) + 1);
   }
   return members
     .map((list) => {
       const first = list[0] as Pod;
-      const base = `${first.namespace}/${baseName(first)}`;
+      const base = `${first.namespace}/${workloadName(first)}`;
       // Two rows would share a name (two ReplicaSets of one Deployment mid-rollout): name each by its first pod.
       const name = (nameCount.get(base) ?? 0) > 1 ? `${first.namespace}/${first.name}` : base;
       return {

@@ -132,18 +132,14 @@ function countCells(own: readonly Workload[], all: readonly Workload[]): number 
  */
 export function flowEvidence(
   live: LiveWorld,
-  namespace: string,
-  owned: ReadonlySet<string>,
-  rendered: readonly NetworkPolicy[],
-  limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
-  runtime: EvidenceRuntime = REAL_RUNTIME,
+  ...question: Parameters<typeof flowEvidenceInWorld> extends [World, ...infer Rest] ? Rest : never
 ): Promise<FlowEvidence> {
   const world: World = {
     namespaces: live.namespaces.map((ns) => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} })),
     pods: live.pods.map(analysisPod).filter((p): p is Pod => p !== undefined),
     policies: [...live.policies],
   };
-  return flowEvidenceInWorld(world, namespace, owned, rendered, limits, runtime);
+  return flowEvidenceInWorld(world, ...question);
 }
 
 /** The same over a world as the analysis reads it (the CLI builds one from files). */
@@ -165,6 +161,68 @@ export async function flowEvidenceInWorld(
     sliceStart = runtime.now();
   };
   const { namespaces, pods } = world;
+  const { before, after, ours } = worldsAround(world, namespace, owned, rendered);
+  await pause();
+  // Grouped by what either world can tell apart, so a row's verdict holds for each of its pods.
+  const workloads = groupWorkloads(pods, [...world.policies, ...rendered]);
+  await pause();
+  const own = selectedIn(namespace, workloads, [...rendered, ...world.policies.filter(ours)]);
+  const total = countCells(own, workloads);
+  const judge = flowJudge(namespace, namespaces, before, after);
+  const denied = new Set<string>();
+  const allowed = new Set<string>();
+  const sliceMs = limits.sliceMs ?? 10;
+  let judged = 0;
+  let limit: string | undefined;
+  for (const cell of cellsAround(own, workloads)) {
+    if (judged >= limits.maxCells) {
+      limit = `cell cap reached: ${limits.maxCells} of ${total} flows evaluated (--audit-max-cells)`;
+      break;
+    }
+    const clock = (judged & 255) === 0 ? runtime.now() : sliceStart;
+    if (clock - sliceStart >= sliceMs) {
+      await pause();
+      if (sliceStart - started >= limits.maxTimeMs) {
+        limit = `time cap reached: ${judged} of ${total} flows evaluated in ${limits.maxTimeMs} ms (--audit-max-time)`;
+        break;
+      }
+    }
+    judged++;
+    const verdicts = judge(cell.from.representative, cell.to.representative, cell.port, cell.protocol);
+    if (!verdicts || verdicts[0] === verdicts[1]) continue;
+    const [was] = verdicts;
+    (was ? denied : allowed).add(flowName(cell, namespace));
+  }
+  return evidenceOf(denied, allowed, limit, {
+    judged,
+    total,
+    elapsedMs: Math.round(runtime.now() - started),
+    longestStretchMs: Math.round(Math.max(longestStretch, runtime.now() - sliceStart)),
+  });
+}
+
+/** The workloads of `namespace` that any of `policies` selects: the profile's side of every cell. */
+function selectedIn(namespace: string, workloads: readonly Workload[], policies: readonly NetworkPolicy[]) {
+  const selectors = policies.map((p) => p.spec.podSelector);
+  return workloads.filter(
+    (w) => w.namespace === namespace && selectors.some((s) => selectorMatches(s, w.representative.labels)),
+  );
+}
+
+/** A foreign peer is its namespace; flows that then look alike are one flow (no count oracle). */
+function flowName(cell: Cell, namespace: string): string {
+  const label = (w: Workload) => (w.namespace === namespace ? w.name : w.namespace);
+  return `${label(cell.from)} -> ${label(cell.to)} ${cell.port}/${cell.protocol}`;
+}
+
+/** The world as it is, and with the profile's owned policies replaced by `rendered`. */
+function worldsAround(
+  world: World,
+  namespace: string,
+  owned: ReadonlySet<string>,
+  rendered: readonly NetworkPolicy[],
+) {
+  const { namespaces, pods } = world;
   const ours = (p: NetworkPolicy) => p.metadata.namespace === namespace && owned.has(p.metadata.name);
   const before: World = { namespaces, pods, policies: [...world.policies] };
   const after: World = {
@@ -172,15 +230,14 @@ export async function flowEvidenceInWorld(
     pods,
     policies: [...world.policies.filter((p) => !ours(p)), ...rendered],
   };
-  await pause();
-  // Grouped by what either world can tell apart, so a row's verdict holds for each of its pods.
-  const workloads = groupWorkloads(pods, [...world.policies, ...rendered]);
-  await pause();
-  const selectors = [...rendered, ...world.policies.filter(ours)].map((p) => p.spec.podSelector);
-  const own = workloads.filter(
-    (w) => w.namespace === namespace && selectors.some((s) => selectorMatches(s, w.representative.labels)),
-  );
-  const total = countCells(own, workloads);
+  return { before, after, ours };
+}
+
+/**
+ * Allowed before and after, for one cell (undefined when the other end refuses it either way:
+ * nothing changes). The profile's side of a flow with another namespace is judged blind.
+ */
+function flowJudge(namespace: string, namespaces: World['namespaces'], before: World, after: World) {
   const judgeBefore = new ReachabilityAnalyzer(before);
   const judgeAfter = new ReachabilityAnalyzer(after);
   // The profile's side of a flow with another namespace: that namespace seen by its name only.
@@ -221,33 +278,15 @@ export async function flowEvidenceInWorld(
       blindAfter.directionAllows(to, 'Ingress', peer, to, port, protocol),
     ];
   };
-  // A foreign peer is its namespace; flows that then look alike are one flow (no count oracle).
-  const label = (w: Workload) => (w.namespace === namespace ? w.name : w.namespace);
-  const denied = new Set<string>();
-  const allowed = new Set<string>();
-  const sliceMs = limits.sliceMs ?? 10;
-  let judged = 0;
-  let limit: string | undefined;
-  for (const cell of cellsAround(own, workloads)) {
-    if (judged >= limits.maxCells) {
-      limit = `cell cap reached: ${limits.maxCells} of ${total} flows evaluated (--audit-max-cells)`;
-      break;
-    }
-    const clock = (judged & 255) === 0 ? runtime.now() : sliceStart;
-    if (clock - sliceStart >= sliceMs) {
-      await pause();
-      if (sliceStart - started >= limits.maxTimeMs) {
-        limit = `time cap reached: ${judged} of ${total} flows evaluated in ${limits.maxTimeMs} ms (--audit-max-time)`;
-        break;
-      }
-    }
-    judged++;
-    const verdicts = judge(cell.from.representative, cell.to.representative, cell.port, cell.protocol);
-    if (!verdicts || verdicts[0] === verdicts[1]) continue;
-    const [was] = verdicts;
-    const flow = `${label(cell.from)} -> ${label(cell.to)} ${cell.port}/${cell.protocol}`;
-    (was ? denied : allowed).add(flow);
-  }
+  return judge;
+}
+
+function evidenceOf(
+  denied: ReadonlySet<string>,
+  allowed: ReadonlySet<string>,
+  limit: string | undefined,
+  stats: NonNullable<FlowEvidence['stats']>,
+): FlowEvidence {
   const examples = [
     ...[...denied].sort().map((f) => `denied ${f}`),
     ...[...allowed].sort().map((f) => `allowed ${f}`),
@@ -257,11 +296,6 @@ export async function flowEvidenceInWorld(
     newlyAllowed: allowed.size,
     ...(examples.length > 0 ? { examples } : {}),
     ...(limit ? { limit } : {}),
-    stats: {
-      judged,
-      total,
-      elapsedMs: Math.round(runtime.now() - started),
-      longestStretchMs: Math.round(Math.max(longestStretch, runtime.now() - sliceStart)),
-    },
+    stats,
   };
 }

@@ -8,13 +8,14 @@ export function registerBaselineMetrics(
 ): void {
   new Gauge({
     name: 'apptrust_baseline_namespaces',
-    help: 'Namespaces in baseline scope by state: protected (baseline in place, pods admitted) or unprotected (pods refused until it is)',
+    help: 'Namespaces in baseline scope by state: protected (baseline in place, pods admitted) or unprotected (pods refused until it is); undercut: protected, but a policy no profile owns allows what the baseline denies',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
       const now = await counts();
       this.set({ state: 'protected' }, now.protected);
       this.set({ state: 'unprotected' }, now.unprotected);
+      // state="undercut" is set by the intent-widening controller as it finds them.
     },
   });
 }

@@ -25,7 +25,7 @@ import { isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
-import { isUpToDate, type LivePolicy, type PolicyStore } from '../kube/policy-store.js';
+import { isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import {
   ACCEPTED_BASELINE_VALUES,
   BASELINE_LABEL,
@@ -47,13 +47,14 @@ export interface BaselineSettings extends BaselineScopeSettings {
   allowDNS: boolean;
 }
 
+/** What the reconciler calls, and nothing more: the real clients in production, FakeCluster in unit tests. */
 export interface BaselineReconcilerDeps {
-  store: PolicyStore;
+  store: Pick<PolicyWriter, 'create' | 'replace' | 'delete'>;
   namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
   policies: Pick<ObjectCache<LivePolicy>, 'get'>;
-  record: BaselineRecord;
-  labels: NamespaceLabels;
-  events: EventRecorder;
+  record: Pick<BaselineRecord, 'ensure' | 'remove'>;
+  labels: Pick<NamespaceLabels, 'set' | 'mayPatch'>;
+  events: Pick<EventRecorder, 'record'>;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
   /** Retry after a baseline could not be put in place (the queue's backoff comes on top of errors). */
@@ -185,7 +186,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Restored,
+        BaselineEventReason.BaselineRestored,
         EventAction.Restore,
         `${BASELINE_POLICY_NAME} was ${how}: put back as rendered`,
       );
@@ -194,8 +195,11 @@ export class BaselineReconciler {
     // AlreadyExists: a policy of that name our cache has not seen yet; the retry replaces it.
     await this.deps.store.create(desired);
     const [reason, note] = isMarkedProtected(ns)
-      ? [BaselineEventReason.Restored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
-      : [BaselineEventReason.Created, `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`];
+      ? [BaselineEventReason.BaselineRestored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
+      : [
+          BaselineEventReason.BaselineCreated,
+          `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`,
+        ];
     this.event(ns, 'Normal', reason, EventAction.Create, note);
   }
 
@@ -211,7 +215,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.Blocked,
+      BaselineEventReason.BaselineBlocked,
       EventAction.Create,
       `NetworkPolicy ${BASELINE_POLICY_NAME} could not be put in place (${why}): the namespace is not marked protected, so the admission gate refuses new pods until it is; retrying`,
     );
@@ -234,7 +238,7 @@ export class BaselineReconciler {
       this.event(
         ns,
         'Normal',
-        BaselineEventReason.Removed,
+        BaselineEventReason.BaselineRemoved,
         EventAction.Delete,
         `${BASELINE_POLICY_NAME} removed: ${why}`,
       );
@@ -271,7 +275,7 @@ export class BaselineReconciler {
     this.event(
       ns,
       'Warning',
-      BaselineEventReason.UnknownValue,
+      BaselineEventReason.UnknownBaselineValue,
       EventAction.Validate,
       `label ${BASELINE_LABEL}="${value}" is not understood and is ignored; accepted values: ${ACCEPTED_BASELINE_VALUES.join(', ')}`,
     );

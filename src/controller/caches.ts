@@ -36,7 +36,10 @@ export function controllerUid(policy: LivePolicy): readonly string[] {
   return owner ? [owner.uid] : [];
 }
 
-/** Every NetworkPolicy (no label selector): the baseline is known by its name, not by a label a tenant can strip. */
+/**
+ * Every NetworkPolicy, ours (profile policies, baselines) and foreign ones: a foreign policy can hold
+ * a wanted name or widen an intent. Ours are told apart by owner and labels, not by the cache.
+ */
 export const MANAGED_POLICIES: CacheSpec<LivePolicy> = {
   name: 'networkpolicies',
   create(c) {

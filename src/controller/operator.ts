@@ -25,11 +25,13 @@ import {
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import { setupProfileController } from './profile-controller.js';
 import { type Outcome, WorkQueue } from './queue.js';
+import { setupWideningController } from './widening-controller.js';
 
 /** Every controller the operator runs, in start order: a new one is one line here. */
 export const CONTROLLERS: readonly ControllerSetup[] = [
   setupProfileController,
   setupBaselineController,
+  setupWideningController,
   setupAdmissionGateController,
 ];
 

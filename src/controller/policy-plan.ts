@@ -23,7 +23,7 @@ export interface PlanInput {
   desired: readonly NetworkPolicy[];
   /** Policies of the namespace that this profile controls. */
   owned: readonly LivePolicy[];
-  /** The cached policy of that name, ours or not (the cache holds policies with our labels only). */
+  /** The cached policy of that name, ours or not (the cache holds every policy). */
   live: (name: string) => LivePolicy | undefined;
   /** A write of exactly this policy is done but not in the cache yet: nothing to do. */
   pending: (desired: NetworkPolicy, live: LivePolicy | undefined) => boolean;

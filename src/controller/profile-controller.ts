@@ -3,7 +3,12 @@
 // NetworkPolicy; a profile event queues the profile, a policy event queues the profile that owns it,
 // a Service event or a DNS name's new answer queues the profiles that name it; the echoes of our own
 // writes queue nothing.
-import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
+import {
+  BASELINE_POLICY_KIND,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  POLICY_KIND_LABEL,
+} from '../api/v1alpha1/keys.js';
 import type { NetworkPolicy } from '../compiler/index.js';
 import { namespacedCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
@@ -15,7 +20,6 @@ import { auditEvidenceSource } from './audit-source.js';
 import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
 import { type ControllerSetup, watch } from './controller.js';
 import { EndpointInputsWatch } from './endpoint-inputs.js';
-import { ManagedPolicyCount } from './managed-count.js';
 import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
 import { WriteMemo } from './write-memo.js';
 
@@ -84,8 +88,9 @@ export const setupProfileController: ControllerSetup = (manager) => {
     endpoints,
   });
   const eventKeys = profileEventKeys(writes);
+  // The policies cache holds every policy: count those carrying our managed-by label.
+  const managed = new Set<string>();
   const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
-  const managed = new ManagedPolicyCount();
   return {
     name: PROFILE_CONTROLLER,
     watches: [
@@ -96,7 +101,11 @@ export const setupProfileController: ControllerSetup = (manager) => {
       watch(
         policies,
         (event, policy) => {
-          manager.metrics.managedPolicies.set(managed.seen(event, policy));
+          const key = keyOf(policy.metadata);
+          if (event !== 'delete' && policy.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)
+            managed.add(key);
+          else managed.delete(key);
+          manager.metrics.managedPolicies.set(managed.size);
           return eventKeys.policy(event, policy);
         },
         // A relist bridged a gap in a watch: an object created and deleted inside it sent no event,

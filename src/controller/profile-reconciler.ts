@@ -253,36 +253,15 @@ export class ProfileReconciler {
     this.reportChanges(profile, applied, pruned, ctx);
 
     const wanted = [...plan.unchanged, ...attempted];
-    if (failures.length > 0) {
-      const message = `apply failed: ${failures.map((f) => f.message).join('; ')}`;
-      ctx.log.error({ err: failures[0] }, 'applying NetworkPolicies failed; retrying with backoff');
-      this.event(profile, 'Warning', EventReason.ApplyFailed, EventAction.Apply, message);
-      await this.writeStatus(profile, {
-        reason: Reason.ApplyFailed,
-        message,
-        policies: wanted.map((p) => p.metadata.name),
-        mode: 'Enforce',
-      });
-      return { reason: Reason.ApplyFailed, error: failures[0] }; // retried with backoff
-    }
+    if (failures.length > 0) return this.applyFailed(profile, failures, wanted, ctx);
     if (conflicts.length > 0) {
-      const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
       // Held by another owner: seen in the cache (plan) or found by a create (AlreadyExists).
       const held = new Set([
         ...plan.conflicts.map((c) => c.desired.metadata.name),
         ...attempted.filter((_, i) => isHeldByAnother(writes[i])).map((p) => p.metadata.name),
       ]);
-      const changed = await this.writeStatus(profile, {
-        reason: Reason.Conflict,
-        message,
-        policies: wanted.map((p) => p.metadata.name).filter((n) => !held.has(n)),
-        mode: 'Enforce',
-      });
-      if (changed) {
-        ctx.log.warn({ conflicts }, 'policy name held by another owner; not taken over');
-        this.event(profile, 'Warning', EventReason.Conflict, EventAction.Apply, message);
-      }
-      return { outcome: { requeueAfterMs: this.deps.conflictRetryMs }, reason: Reason.Conflict };
+      const kept = wanted.filter((p) => !held.has(p.metadata.name));
+      return this.conflicted(profile, conflicts, kept, ctx);
     }
     await this.writeStatus(profile, {
       reason: Reason.Reconciled,
@@ -291,6 +270,46 @@ export class ProfileReconciler {
       mode: 'Enforce',
     });
     return { reason: Reason.Reconciled };
+  }
+
+  /** A write failed: said in status and an Event, then retried with backoff. */
+  private async applyFailed(
+    profile: ProfileObject,
+    failures: Error[],
+    wanted: NetworkPolicy[],
+    ctx: ReconcileContext,
+  ): Promise<Reconciled> {
+    const message = `apply failed: ${failures.map((f) => f.message).join('; ')}`;
+    ctx.log.error({ err: failures[0] }, 'applying NetworkPolicies failed; retrying with backoff');
+    this.event(profile, 'Warning', EventReason.ApplyFailed, EventAction.Apply, message);
+    await this.writeStatus(profile, {
+      reason: Reason.ApplyFailed,
+      message,
+      policies: wanted.map((p) => p.metadata.name),
+      mode: 'Enforce',
+    });
+    return { reason: Reason.ApplyFailed, error: failures[0] }; // retried with backoff
+  }
+
+  /** Names held by another owner are never taken over; `kept` are the policies that are ours. */
+  private async conflicted(
+    profile: ProfileObject,
+    conflicts: string[],
+    kept: NetworkPolicy[],
+    ctx: ReconcileContext,
+  ): Promise<Reconciled> {
+    const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
+    const changed = await this.writeStatus(profile, {
+      reason: Reason.Conflict,
+      message,
+      policies: kept.map((p) => p.metadata.name),
+      mode: 'Enforce',
+    });
+    if (changed) {
+      ctx.log.warn({ conflicts }, 'policy name held by another owner; not taken over');
+      this.event(profile, 'Warning', EventReason.Conflict, EventAction.Apply, message);
+    }
+    return { outcome: { requeueAfterMs: this.deps.conflictRetryMs }, reason: Reason.Conflict };
   }
 
   /** One log line per policy and one Event per reconcile that changed enforcement. */

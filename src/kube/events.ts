@@ -30,7 +30,8 @@ export const EVENT_BURST = 100;
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
   private readonly pending: Array<{ namespace: string; reason: string; body: unknown }> = [];
-  private readonly limiter = new TokenBucket(EVENT_QPS, EVENT_BURST);
+  /** Paced Events never hold a process (or a test run) open: what is still queued at exit is dropped. */
+  private readonly limiter = new TokenBucket(EVENT_QPS, EVENT_BURST, undefined, false);
   private draining = false;
   /** Events dropped because the queue was full. */
   dropped = 0;

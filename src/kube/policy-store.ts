@@ -41,7 +41,7 @@ export interface PolicyWriter {
   create(policy: NetworkPolicy): Promise<LivePolicy>;
   replace(live: LivePolicy, desired: NetworkPolicy): Promise<LivePolicy>;
   delete(namespace: string, name: string, uid: string | undefined): Promise<void>;
-  /** A read past the cache (which only holds policies with our labels). */
+  /** A read past the cache (which may not have seen the object yet). */
   get(namespace: string, name: string): Promise<LivePolicy>;
 }
 

@@ -12,6 +12,8 @@ export class TokenBucket {
     private readonly qps: number,
     private readonly burst: number,
     private readonly clock: () => number = () => performance.now(),
+    /** false: a waiting taker does not keep the process alive (best-effort work such as Events). */
+    private readonly keepsProcessAlive = true,
   ) {
     this.tokens = burst;
     this.last = clock();
@@ -49,5 +51,6 @@ export class TokenBucket {
       }
       if (this.waiters.length > 0) this.schedule();
     }, wait);
+    if (!this.keepsProcessAlive) this.timer.unref();
   }
 }

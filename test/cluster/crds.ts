@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { installCrds } from '../../src/kube/crd-install.js';
+import { installCrds } from '../../hack/crd/crd-install.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { namespace, namespaces } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';

@@ -5,17 +5,12 @@
 // proves the change would have changed the traffic). Controls: with no profile every probe connects.
 // Every probe, the samples across the switch included, is judged by the evaluator on the live world.
 import { randomBytes } from 'node:crypto';
-import {
-  BASELINE_OPT_OUT_LABEL,
-  BASELINE_OPT_OUT_VALUE,
-  COMPONENT_LABEL,
-  type NetworkPolicy,
-  renderProfile,
-} from '../../src/compiler/index.js';
+import { COMPONENT_LABEL, type NetworkPolicy, renderProfile } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
 import { networkPolicies, profile as profilePath } from '../../src/kube/paths.js';
 import { eventually } from '../helpers/cluster.js';
 import type { Dataplane, Host } from './dataplane.js';
+import { recordLatency } from './latency.js';
 import {
   type Check,
   lines,
@@ -26,7 +21,8 @@ import {
   timeUntil,
   untilObserved,
 } from './observe.js';
-import { applyProfile, attachDataplane, describeDataplane, recordLatency, startOperator } from './suite.js';
+import { applyProfile } from './profiles.js';
+import { attachDataplane, describeDataplane, OPTED_OUT, startOperator, tearDownDataplane } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
@@ -114,7 +110,7 @@ const expectAgreement = async (test: string, observed: Observed[]) =>
 describeDataplane('dataplane: Audit on packets — traffic unchanged (issue 10)', () => {
   beforeAll(async () => {
     dataplane = attachDataplane();
-    await applyNamespace(dataplane, ns, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
+    await applyNamespace(dataplane, ns, OPTED_OUT);
     const ports = [
       { port: 8080, protocol: 'TCP' as const },
       { port: 9090, protocol: 'TCP' as const },
@@ -127,10 +123,7 @@ describeDataplane('dataplane: Audit on packets — traffic unchanged (issue 10)'
     hosts = { client, other, server };
     operator = await startOperator();
   });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it('a profile switched to Audit with a changed spec keeps every probe as enforced; back to Enforce, the new spec applies', async () => {
     const open = checks(V1).map((c) => ({ ...c, allowed: true }));

@@ -2,24 +2,20 @@
 // opt-out label lifts that, and with the baseline-allow-dns setting its pods reach the cluster DNS
 // and nothing else. Each starts from a control: the same pods in an opted-out namespace connect.
 import { randomBytes } from 'node:crypto';
-import {
-  BASELINE_OPT_OUT_LABEL,
-  BASELINE_OPT_OUT_VALUE,
-  BASELINE_POLICY_NAME,
-} from '../../src/compiler/index.js';
+import { BASELINE_OPT_OUT_LABEL, BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { networkPolicy } from '../../src/kube/paths.js';
 import { eventually } from '../helpers/cluster.js';
 import { CLUSTER_DNS, type Dataplane, type Host } from './dataplane.js';
+import { recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import { attachDataplane, describeDataplane, recordLatency, startOperator } from './suite.js';
+import { describeDataplane, OPTED_OUT, setUpDataplane, startOperator, tearDownDataplane } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
 let dataplane: Dataplane;
 let operator: Operator | undefined;
-const OPTED_OUT = { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE };
 
 const baselinePresent = (ns: string) =>
   dataplane.rest
@@ -56,14 +52,8 @@ const checks = (allowed: { inside: boolean; dns: boolean; otherToDns?: boolean }
 ];
 
 describeDataplane('dataplane: the namespace baseline on packets', () => {
-  beforeAll(async () => {
-    dataplane = attachDataplane();
-    operator = await startOperator();
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  beforeAll(async () => ({ dataplane, operator } = await setUpDataplane()));
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it('blocks a new namespace both ways and from its DNS; the opt-out label lifts it', async () => {
     const control = await world('baseline-control', OPTED_OUT);

@@ -3,26 +3,15 @@
 // same edit really opens the flow on packets (the control: the rig sees edits), and a starting
 // operator closes it again.
 import { randomBytes } from 'node:crypto';
-import {
-  BASELINE_OPT_OUT_LABEL,
-  BASELINE_OPT_OUT_VALUE,
-  COMPONENT_LABEL,
-  type NetworkPolicy,
-  renderProfile,
-} from '../../src/compiler/index.js';
+import { COMPONENT_LABEL, type NetworkPolicy, renderProfile } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
 import { networkPolicy } from '../../src/kube/paths.js';
 import { eventually } from '../helpers/cluster.js';
 import type { Dataplane, Host } from './dataplane.js';
+import { recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import {
-  applyProfile,
-  attachDataplane,
-  describeDataplane,
-  recordLatency,
-  startOperator,
-  waitReady,
-} from './suite.js';
+import { applyProfile, waitReady } from './profiles.js';
+import { attachDataplane, describeDataplane, OPTED_OUT, startOperator, tearDownDataplane } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
@@ -72,7 +61,7 @@ const intruderToServer = (connected: boolean, since: number) =>
 describeDataplane('dataplane: drift on packets', () => {
   beforeAll(async () => {
     dataplane = attachDataplane();
-    await applyNamespace(dataplane, ns, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
+    await applyNamespace(dataplane, ns, OPTED_OUT);
     const port = [{ port: 8080, protocol: 'TCP' as const }];
     const [client, server, intruder] = await Promise.all([
       dataplane.addPod({ namespace: ns, name: 'client', labels: { app: 'client' } }),
@@ -92,10 +81,7 @@ describeDataplane('dataplane: drift on packets', () => {
     const enforced = await untilObserved(dataplane, hosts, CHECKS);
     expect(lines(enforced, 'connected')).toEqual(lines(enforced, 'allowed'));
   });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it('an owned policy edited to allow everything: the extra flow is blocked again', async () => {
     const edited = await allowEverything();

@@ -8,15 +8,10 @@ import type { Operator } from '../../src/controller/operator.js';
 import type { ServedPort } from './agent.js';
 import type { Dataplane, Host } from './dataplane.js';
 import { hostHasIpv6 } from './host.js';
+import { recordLatency } from './latency.js';
 import { type Check, type Family, lines, timeUntil, untilObserved } from './observe.js';
-import {
-  applyProfile,
-  attachDataplane,
-  describeDataplane,
-  recordLatency,
-  startOperator,
-  waitReady,
-} from './suite.js';
+import { applyProfile, waitReady } from './profiles.js';
+import { describeDataplane, setUpDataplane, tearDownDataplane } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
@@ -250,14 +245,8 @@ async function start(feature: Feature): Promise<Record<string, Host>> {
 }
 
 describeDataplane('dataplane: NetworkPolicy features on packets through the real operator', () => {
-  beforeAll(async () => {
-    dataplane = attachDataplane();
-    operator = await startOperator();
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  beforeAll(async () => ({ dataplane, operator } = await setUpDataplane()));
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it.each(FEATURES.filter((f) => f.family !== 6))('$name', (feature) => probeFeature(feature));
   // Reported as skipped, with the reason printed at load, where the kernel has no IPv6.

@@ -11,16 +11,10 @@ import type { Operator } from '../../src/controller/operator.js';
 import { services } from '../../src/kube/paths.js';
 import type { Dataplane, Host } from './dataplane.js';
 import { type DnsNamespace, startDnsNamespace } from './dns-namespace.js';
+import { RESULTS_DIR, recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import {
-  applyProfile,
-  attachDataplane,
-  describeDataplane,
-  RESULTS_DIR,
-  recordLatency,
-  startOperator,
-  waitReady,
-} from './suite.js';
+import { applyProfile, waitReady } from './profiles.js';
+import { attachDataplane, describeDataplane, startOperator } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 

@@ -15,8 +15,9 @@ import { KubeRest } from '../../src/kube/rest.js';
 import { userKubeconfig } from '../cluster/controlplane.js';
 import { eventually } from '../helpers/cluster.js';
 import type { Dataplane, Host } from './dataplane.js';
+import { recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import { attachDataplane, describeDataplane, recordLatency, startOperator } from './suite.js';
+import { attachDataplane, describeDataplane, startOperator } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { applyNamespace } from './world.js';
 

@@ -4,11 +4,10 @@
 // asserts the harness (the probes start before the IP is published, every pod ends blocked) and
 // prints how many connections got through per pod; the no-window guarantee is issue 10's test.
 import { randomBytes } from 'node:crypto';
-import { BASELINE_OPT_OUT_LABEL, BASELINE_OPT_OUT_VALUE } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
 import type { Dataplane, PodHandle } from './dataplane.js';
 import { type ContinuousProbe, probeContinuously } from './observe.js';
-import { attachDataplane, describeDataplane, startOperator } from './suite.js';
+import { describeDataplane, OPTED_OUT, setUpDataplane, tearDownDataplane } from './suite.js';
 import { recordLeftOut } from './verdicts.js';
 import { applyNamespace } from './world.js';
 
@@ -16,18 +15,12 @@ let dataplane: Dataplane;
 let operator: Operator | undefined;
 
 describeDataplane('dataplane: a new pod watched from its first packet (harness API for issue 10)', () => {
-  beforeAll(async () => {
-    dataplane = attachDataplane();
-    operator = await startOperator();
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  beforeAll(async () => ({ dataplane, operator } = await setUpDataplane()));
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it('creates namespace + pod in a tight loop and probes each pod from the instant its network works', async () => {
     const serverNs = `window-server-${randomBytes(2).toString('hex')}`;
-    await applyNamespace(dataplane, serverNs, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
+    await applyNamespace(dataplane, serverNs, OPTED_OUT);
     const server = await dataplane.addPod({
       namespace: serverNs,
       name: 'server',

@@ -9,11 +9,7 @@
 // works), and a namespace created while the operator is down shows the gate refusing.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import {
-  BASELINE_OPT_OUT_LABEL,
-  BASELINE_OPT_OUT_VALUE,
-  BASELINE_POLICY_NAME,
-} from '../../src/compiler/index.js';
+import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
 import type { Operator } from '../../src/controller/operator.js';
 import { KubeApiError } from '../../src/kube/errors.js';
@@ -28,13 +24,13 @@ import {
   OPERATOR_NAMESPACE,
   podBody,
   removeOperatorAccount,
-  startOperatorAs,
 } from '../helpers/baseline.js';
 import { eventually, testKubeConfig } from '../helpers/cluster.js';
+import { startTestOperator } from '../helpers/operator.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 import type { Dataplane, PodHandle, ProbeResult } from './dataplane.js';
 import { type ContinuousProbe, type Observed, observedSamples, probeContinuously } from './observe.js';
-import { attachDataplane, describeDataplane } from './suite.js';
+import { attachDataplane, describeDataplane, OPTED_OUT } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 
 /** The ServiceAccount config/admission's marker guard names (apptrust-system/apptrust-operator). */
@@ -49,7 +45,6 @@ const PORTS = [
   { port: 8080, protocol: 'TCP' as const },
   { port: 5353, protocol: 'UDP' as const },
 ];
-const OPTED_OUT = { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE };
 const suffix = randomBytes(2).toString('hex');
 
 let dataplane: Dataplane;
@@ -64,7 +59,7 @@ const informers: Informer<KubeObject>[] = [];
 
 async function startOperator(): Promise<void> {
   await operator?.stop();
-  const run = startOperatorAs([], await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT));
+  const run = startTestOperator([], {}, await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT));
   operator = run.operator;
   await run.started;
 }

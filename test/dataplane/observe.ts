@@ -32,6 +32,29 @@ const addressOf = (host: Host, family: Family): string | undefined => (family ==
 
 const refOf = (host: Host, ip: string) => (host.kind === 'pod' ? `${host.namespace}/${host.name}` : ip);
 
+/** One probe's record: the check, both ends as refs and addresses, and what the packet did. */
+function observed(
+  check: Check,
+  [from, to]: [Host, Host],
+  family: Family,
+  result: { connected: boolean; outcome: string },
+): Observed {
+  const fromIp = addressOf(from, family);
+  const toIp = addressOf(to, family);
+  if (!fromIp || !toIp) throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
+  const { connected, outcome } = result;
+  return {
+    ...check,
+    family,
+    fromRef: refOf(from, fromIp),
+    toRef: refOf(to, toIp),
+    fromIp,
+    toIp,
+    connected,
+    outcome,
+  };
+}
+
 export function hostOf(hosts: Record<string, Host>, endpoint: string): Host {
   const host = hosts[endpoint];
   if (!host) throw new Error(`no host for endpoint ${endpoint}`);
@@ -49,20 +72,11 @@ export async function observe(
     checks.map(async (check) => {
       const from = hostOf(hosts, check.from);
       const to = hostOf(hosts, check.to);
-      const fromIp = addressOf(from, family);
       const toIp = addressOf(to, family);
-      if (!fromIp || !toIp) throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
+      if (!addressOf(from, family) || !toIp)
+        throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
       const result = await dataplane.probe(from, toIp, check.port, check.protocol ?? 'TCP', PROBE_TIMEOUT_MS);
-      return {
-        ...check,
-        family,
-        fromRef: refOf(from, fromIp),
-        toRef: refOf(to, toIp),
-        fromIp,
-        toIp,
-        connected: result.connected,
-        outcome: result.outcome,
-      };
+      return observed(check, [from, to], family, result);
     }),
   );
 }
@@ -75,19 +89,7 @@ export function observedSamples(
   samples: ProbeResult[],
   family: Family = 4,
 ): Observed[] {
-  const fromIp = addressOf(from, family);
-  const toIp = addressOf(to, family);
-  if (!fromIp || !toIp) throw new Error(`${check.from} -> ${check.to}: no IPv${family} address`);
-  return samples.map((s) => ({
-    ...check,
-    family,
-    fromRef: refOf(from, fromIp),
-    toRef: refOf(to, toIp),
-    fromIp,
-    toIp,
-    connected: s.connected,
-    outcome: s.outcome,
-  }));
+  return samples.map((s) => observed(check, [from, to], family, s));
 }
 
 export const describeCheck = (c: Check & { family?: Family }) =>

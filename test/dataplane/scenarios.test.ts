@@ -1,22 +1,16 @@
 // Every scenario of test/helpers/scenarios.ts on packets: the sample profile applied through the
 // real operator, Ready, then every probe the dataplane can make on fresh real connections (IPv4, and
 // IPv6 between pods), after a control that shows every probe connecting with no policy at all.
-import { BASELINE_OPT_OUT_LABEL, BASELINE_OPT_OUT_VALUE } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
 import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 import { DATAPLANE_PROVIDER, trafficPlan } from '../helpers/traffic-plan.js';
 import type { Dataplane, Host } from './dataplane.js';
 import { hostHasIpv6 } from './host.js';
+import { recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
-import {
-  applyProfile,
-  attachDataplane,
-  describeDataplane,
-  recordLatency,
-  startOperator,
-  waitReady,
-} from './suite.js';
+import { applyProfile, waitReady } from './profiles.js';
+import { attachDataplane, describeDataplane, OPTED_OUT, startOperator, tearDownDataplane } from './suite.js';
 import { judgeAndRecord } from './verdicts.js';
 import { startPlan } from './world.js';
 
@@ -38,15 +32,10 @@ describeDataplane('dataplane: the scenarios on packets through the real operator
     dataplane = attachDataplane();
     // The probes judge each profile alone, as the scenarios are written: no baseline in their namespaces.
     for (const { scenario, plan } of plans)
-      hosts[scenario.example] = await startPlan(dataplane, plan, {
-        [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE,
-      });
+      hosts[scenario.example] = await startPlan(dataplane, plan, OPTED_OUT);
     operator = await startOperator();
   });
-  afterAll(async () => {
-    await operator?.stop();
-    dataplane?.close();
-  });
+  afterAll(() => tearDownDataplane(dataplane, operator));
 
   it('the enforcer runs with a table that queues new connections of the pods to judge', async () => {
     const table = await dataplane.enforcerTable();

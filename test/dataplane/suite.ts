@@ -1,13 +1,8 @@
 // What every dataplane test file shares: skip with the reason where the tier cannot run, the run's
-// dataplane, the operator under test on its control plane, and the records the tier exposes
-// (test-results/dataplane-probes.jsonl: one observed probe per line, see verdicts.ts;
-// dataplane-latency.jsonl).
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// dataplane and the operator under test on its control plane. The records the tier exposes:
+// verdicts.ts (test-results/dataplane-probes.jsonl), latency.ts (dataplane-latency.jsonl).
+import { BASELINE_OPT_OUT_LABEL, BASELINE_OPT_OUT_VALUE } from '../../src/compiler/index.js';
 import type { Operator } from '../../src/controller/operator.js';
-import { profile as profilePath } from '../../src/kube/paths.js';
-import { REPO_ROOT } from '../cluster/repo.js';
-import { eventually } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { Dataplane } from './dataplane.js';
 
@@ -16,8 +11,8 @@ if (SKIP_REASON) console.warn(`dataplane tier skipped: ${SKIP_REASON}`);
 /** `describe` where the dataplane runs, `describe.skip` (reported as skipped, with the reason above) elsewhere. */
 export const describeDataplane = SKIP_REASON ? describe.skip : describe;
 
-export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
-export const LATENCY_FILE = join(RESULTS_DIR, 'dataplane-latency.jsonl');
+/** Namespace labels without the baseline: a test that probes a profile alone, or a control. */
+export const OPTED_OUT = { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE };
 
 export function attachDataplane(): Dataplane {
   const stateDir = process.env.APPTRUST_DATAPLANE_STATE;
@@ -36,39 +31,24 @@ export async function startOperator(flags: string[] = []): Promise<Operator> {
   return operator;
 }
 
-export type LatencyKind = 'block' | 'allow';
-
 /**
- * A policy write -> enforcement time on packets; printed by the global teardown, never asserted.
- * `samples`: the continuous probes that measured it (a transition: timing, not judged by the evaluator).
+ * What a dataplane test file runs against, in its beforeAll: the run's dataplane and the operator
+ * under test (with `flags`). Pair with tearDownDataplane in afterAll.
  */
-export function recordLatency(
-  what: string,
-  kind: LatencyKind,
-  measured: { ms: number | undefined; samples: number },
-): void {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  appendFileSync(
-    LATENCY_FILE,
-    `${JSON.stringify({ what, kind, ms: measured.ms ?? null, samples: measured.samples })}\n`,
-  );
+export async function setUpDataplane(
+  flags: string[] = [],
+): Promise<{ dataplane: Dataplane; operator: Operator }> {
+  const dataplane = attachDataplane();
+  try {
+    return { dataplane, operator: await startOperator(flags) };
+  } catch (error) {
+    dataplane.close();
+    throw error;
+  }
 }
 
-export async function applyProfile(dataplane: Dataplane, profile: Record<string, unknown>): Promise<number> {
-  const { name, namespace } = profile.metadata as { name: string; namespace: string };
-  await dataplane.rest.apply(profilePath(namespace, name), profile, 'apptrust-dataplane-test');
-  return Date.now();
-}
-
-export async function waitReady(dataplane: Dataplane, namespace: string, name: string): Promise<void> {
-  await eventually(
-    `${namespace}/${name} Ready`,
-    async () => {
-      const p = await dataplane.rest.get<{
-        status?: { conditions?: Array<{ type: string; status: string; message?: string }> };
-      }>(profilePath(namespace, name));
-      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-    },
-    30_000,
-  );
+/** The afterAll of a dataplane test file: the operator as it is now (a test may have restarted it). */
+export async function tearDownDataplane(dataplane: Dataplane | undefined, operator: Operator | undefined) {
+  await operator?.stop();
+  dataplane?.close();
 }

@@ -1,81 +1,36 @@
-// End to end on a cluster whose CNI enforces NetworkPolicy (kind >= 0.24 with kindnet), with the
-// operator deployed by `make deploy`: the sample profiles are applied, real pods are started and
-// real TCP connections are tried. What flows and what is blocked must match the hand-written
-// probes of test/helpers/scenarios.ts, the same ones the unit and integration tests judge.
-// Run by `make e2e-kind` (test/e2e/kind.sh); skipped, and reported as skipped, anywhere else.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+// End to end on a kind cluster whose NetworkPolicies kube-network-policies enforces (make e2e-kind:
+// hack/kind builds the cluster, the operator is deployed with make deploy, then with Helm): the
+// sample profiles are applied, real pods of the test-server image are started and real TCP
+// connections are tried. What flows and what is blocked must match the hand-written probes of
+// test/helpers/scenarios.ts, the same ones the unit, integration and dataplane tests judge.
+// Skipped, with the reason, anywhere else.
 import {
   BASELINE_OPT_OUT_LABEL,
   BASELINE_OPT_OUT_VALUE,
   BASELINE_POLICY_NAME,
 } from '../../src/compiler/index.js';
 import { namespace as namespacePath, networkPolicy, profile } from '../../src/kube/paths.js';
-import { KubeRest } from '../../src/kube/rest.js';
+import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from '../helpers/cluster.js';
-import { CLIENT_PROGRAM, SERVER_PROGRAM } from '../helpers/probe-programs.js';
 import { loadSample } from '../helpers/samples.js';
 import { type Probe, SCENARIOS } from '../helpers/scenarios.js';
-import { describeIf } from '../helpers/skip.js';
+import { EXISTING_NAMESPACE, KIND_PROVIDER, type PodToStart, trafficPlan } from '../helpers/traffic-plan.js';
 import {
-  EXISTING_NAMESPACE,
-  KIND_PROVIDER,
-  type PodToStart,
-  servedPortArg,
-  trafficPlan,
-} from '../helpers/traffic-plan.js';
-
-const KUBECONFIG = process.env.APPTRUST_E2E_KUBECONFIG;
-// The operator's own image carries node: test pods use it as server and client, so the test pulls
-// nothing beyond what `make e2e-kind` loaded into the cluster.
-const IMAGE = process.env.APPTRUST_E2E_IMAGE ?? 'apptrust-operator:e2e';
-if (!KUBECONFIG)
-  console.warn(
-    'APPTRUST_E2E_KUBECONFIG is not set: the kind end-to-end test is skipped (make e2e-kind needs Docker)',
-  );
-const describeOnCluster = describeIf(
-  KUBECONFIG,
-  'APPTRUST_E2E_KUBECONFIG is not set (make e2e-kind needs Docker and kind)',
-);
-const run = promisify(execFile);
-const FIELD_MANAGER = 'apptrust-e2e';
+  applyNamespace as applyNamespaceTo,
+  connects,
+  describeOnKind,
+  FIELD_MANAGER,
+  kindRest,
+  podManifest,
+  type RunningPod,
+  waitRunning,
+} from './kind-cluster.js';
 
 let rest: KubeRest;
+const applyNamespace = (name: string, labels: Record<string, string>) => applyNamespaceTo(rest, name, labels);
 
-function podManifest(start: PodToStart) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: start.pod.name, namespace: start.pod.namespace, labels: start.pod.labels },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: 'probe',
-          image: IMAGE,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', SERVER_PROGRAM, ...start.ports.map(servedPortArg)],
-          // Ports below 1024 (80, 443) need root inside the container.
-          securityContext: { runAsUser: 0 },
-        },
-      ],
-    },
-  };
-}
-
-async function applyNamespace(name: string, labels: Record<string, string>): Promise<void> {
-  await rest.apply(
-    namespacePath(name),
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } },
-    FIELD_MANAGER,
-  );
-}
-
-async function startPods(
-  pods: PodToStart[],
-): Promise<Record<string, { namespace: string; name: string; ip: string }>> {
-  const started: Record<string, { namespace: string; name: string; ip: string }> = {};
+async function startPods(pods: PodToStart[]): Promise<Record<string, RunningPod>> {
+  const started: Record<string, RunningPod> = {};
   for (const start of pods) {
     if (start.pod.namespace === EXISTING_NAMESPACE) continue;
     await rest.apply(
@@ -84,58 +39,12 @@ async function startPods(
       FIELD_MANAGER,
     );
   }
-  for (const start of pods) {
-    const { namespace, name } = start.pod;
-    started[start.endpoint] = await eventually(
-      `${namespace}/${name} running`,
-      async () => {
-        const selector = Object.entries(start.pod.labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(',');
-        const list = await rest.get<{
-          items: Array<{ metadata: { name: string }; status: { phase?: string; podIP?: string } }>;
-        }>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector });
-        const pod = list.items.find((p) => p.status.phase === 'Running' && p.status.podIP);
-        return pod ? { namespace, name: pod.metadata.name, ip: pod.status.podIP as string } : undefined;
-      },
-      180_000,
-      500,
-    );
-  }
+  for (const start of pods)
+    started[start.endpoint] = await waitRunning(rest, start.pod.namespace, start.pod.labels);
   return started;
 }
 
-/** Tries one TCP connection from a pod; true when it was established. */
-async function connects(
-  from: { namespace: string; name: string },
-  ip: string,
-  port: number,
-): Promise<boolean> {
-  try {
-    await run('kubectl', [
-      '--kubeconfig',
-      KUBECONFIG as string,
-      'exec',
-      '-n',
-      from.namespace,
-      from.name,
-      '--',
-      'node',
-      '-e',
-      CLIENT_PROGRAM,
-      ip,
-      String(port),
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function observe(
-  probes: Probe[],
-  pods: Record<string, { namespace: string; name: string; ip: string }>,
-): Promise<string[]> {
+async function observe(probes: Probe[], pods: Record<string, RunningPod>): Promise<string[]> {
   const lines: string[] = [];
   for (const probe of probes) {
     const from = pods[probe.from];
@@ -151,11 +60,7 @@ const expected = (probes: Probe[]) =>
   probes.map((p) => `${p.from} -> ${p.to}:${p.port} ${p.allowed ? 'allowed' : 'blocked'}`);
 
 /** Waits until the observed traffic is the expectation (the CNI programs policies asynchronously). */
-async function untilObserved(
-  what: string,
-  probes: Probe[],
-  pods: Record<string, { namespace: string; name: string; ip: string }>,
-): Promise<void> {
+async function untilObserved(what: string, probes: Probe[], pods: Record<string, RunningPod>): Promise<void> {
   const want = JSON.stringify(expected(probes));
   await eventually(
     what,
@@ -165,11 +70,9 @@ async function untilObserved(
   ).catch(async () => expect(await observe(probes, pods)).toEqual(expected(probes)));
 }
 
-describeOnCluster('kind: real traffic matches the intent', () => {
+describeOnKind('kind: real traffic matches the intent', () => {
   beforeAll(() => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(KUBECONFIG as string);
-    rest = new KubeRest(kc);
+    rest = kindRest();
   });
   afterAll(() => rest?.close());
 

@@ -3,11 +3,12 @@
 // timings (renew deadline 2 s): the evaluation stays under its caps, the leader keeps its lease
 // throughout (no transition, no "lost leadership"), the status names no workload of another
 // namespace, and the worst event-loop lag and heap of the leader go to test-results/faults.json.
+
+import { auditNamespaces, auditWorld } from '../../hack/bench/audit-world.js';
 import { renderProfile } from '../../src/compiler/index.js';
 import { flowEvidence } from '../../src/controller/audit-evidence.js';
 import { lease, namespaces, networkPolicies, profile, profiles } from '../../src/kube/paths.js';
-import { auditNamespaces, auditWorld } from '../bench/audit-world.js';
-import { eventually } from '../helpers/cluster.js';
+import { createRunningPod, eventually } from '../helpers/cluster.js';
 import { buildDist } from '../helpers/process.js';
 import { OPERATOR_NAMESPACE, operatorArgs } from './checks.js';
 import {
@@ -80,37 +81,16 @@ it(`an Audit profile over ${PODS} pods: under the caps, the leader keeps its lea
   );
   const created = Date.now();
   await pool(world.pods, 32, async (pod) => {
-    const ns = pod.metadata.namespace as string;
-    await rest.request({
-      method: 'POST',
-      path: `/api/v1/namespaces/${ns}/pods`,
-      body: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        // No ownerReferences: the garbage collector would delete pods whose ReplicaSet does not exist.
-        metadata: { name: pod.metadata.name, labels: pod.metadata.labels },
-        spec: {
-          containers: [
-            {
-              name: 'c',
-              image: 'none',
-              ports: pod.spec?.containers?.[0]?.ports?.map((p) => ({
-                containerPort: p.containerPort,
-                name: p.name,
-              })),
-            },
-          ],
-        },
-      },
-    });
-    // No kubelet here: the status a kubelet would report (addresses are data only).
-    const ip = pod.status?.podIP as string;
-    await rest.request({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } },
-    });
+    const ports = pod.spec?.containers?.[0]?.ports?.map((p) => ({
+      containerPort: p.containerPort,
+      name: p.name,
+    }));
+    const { name, namespace, labels } = pod.metadata;
+    await createRunningPod(
+      rest,
+      { namespace: namespace as string, name, labels, ip: pod.status?.podIP as string },
+      ports,
+    );
   });
   process.stderr.write(`audit-load: ${PODS} pods written in ${Date.now() - created} ms\n`);
 

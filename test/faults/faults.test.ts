@@ -2,12 +2,11 @@
 // After each fault the state must be exact (test/faults/exact-state.ts) and a restart with nothing
 // to do must write nothing; every write is counted by the API server (its audit log), per user.
 
-import { lease, namespaces } from '../../src/kube/paths.js';
+import { lease } from '../../src/kube/paths.js';
 import { compactEtcd, startApiServer, stopApiServer } from '../cluster/controlplane.js';
 import { eventually } from '../helpers/cluster.js';
-import { buildDist } from '../helpers/process.js';
-import { OPERATOR_NAMESPACE, operatorArgs, scopeOf, workWrites, writesOfIdleRestart } from './checks.js';
-import { type ConvergeTrace, operatorConvergedMs, waitExact } from './exact-state.js';
+import { OPERATOR_NAMESPACE, operatorArgs, scopeOf } from './checks.js';
+import { waitExact } from './exact-state.js';
 import {
   type AuditEvent,
   auditEvents,
@@ -15,17 +14,15 @@ import {
   listsBy,
   type Replica,
   receivedAt,
-  report,
   Supervisor,
   sleep,
-  startFaultsCluster,
   startReplica,
   stopFaultsCluster,
   stopReplica,
   WRITE_VERBS,
   within,
-  writesBy,
 } from './harness.js';
+import { convergeAndReport, setUpFaultsCluster } from './steps.js';
 import { seededRandom, suiteSeed, Workload } from './workload.js';
 
 let cluster: FaultsCluster;
@@ -34,13 +31,7 @@ const running: Replica[] = [];
 
 beforeAll(async () => {
   process.stderr.write(`faults: seed ${seed} (replay with FAULTS_SEED=${seed})\n`);
-  buildDist();
-  cluster = await startFaultsCluster('suite');
-  await cluster.rest.request({
-    method: 'POST',
-    path: namespaces(),
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
-  });
+  cluster = await setUpFaultsCluster('suite');
 }, 180_000);
 
 afterAll(async () => {
@@ -53,8 +44,6 @@ async function workload(prefix: string, namespaceCount: number, perNamespace: nu
   await w.populate(perNamespace);
   return w;
 }
-
-const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 // SIGKILLs and the paused leader first: after an API server restart kube-controller-manager's
 // garbage collector takes up to a minute to catch up, which would only slow their orphan checks.
@@ -85,26 +74,15 @@ it(`operator SIGKILLed ${KILLS} times at random points during a burst`, async ()
   await changes.stop();
   const operator = new Supervisor(cluster, 'op-kill', args);
   await operator.start();
-  const trace: ConvergeTrace = [];
-  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-  const writes = writesBy(auditEvents(cluster), { users: ['op-kill'], from: faultStart });
-  await operator.stop();
-
-  const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-kill-idle', args);
-  report('sigkill-loop', {
-    seed,
+  const killedWhile = {
+    leading: killedAt.filter((k) => k === 'leading').length,
+    starting: killedAt.filter((k) => k === 'starting').length,
+  };
+  const end = { cluster, scope, args, seed, faultStart, user: 'op-kill', stop: () => operator.stop() };
+  const idleRestart = await convergeAndReport(end, 'sigkill-loop', {
     kills: KILLS,
-    killedWhile: {
-      leading: killedAt.filter((k) => k === 'leading').length,
-      starting: killedAt.filter((k) => k === 'starting').length,
-    },
+    killedWhile,
     changes: w.changes,
-    convergeMs,
-    operatorConvergeMs: operatorConvergedMs(trace),
-    convergeTrace: trace,
-    writes,
-    workWrites: workWrites(writes),
-    idleRestartWrites: total(idleRestart),
   });
   expect(idleRestart).toEqual({});
 }, 300_000);
@@ -214,25 +192,14 @@ it('a paused leader makes no write once the standby holds the lease', async () =
     running.push(standby);
   }
 
-  const trace: ConvergeTrace = [];
-  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-  const writes = writesBy(auditEvents(cluster), { users, from: faultStart });
-  for (const r of [leader, standby]) {
-    await stopReplica(r);
-    r.saveLog();
-  }
-  const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-pause-idle', args);
-  report('paused-leader', {
-    seed,
-    rounds,
-    changes: w.changes,
-    convergeMs,
-    operatorConvergeMs: operatorConvergedMs(trace),
-    convergeTrace: trace,
-    writes,
-    workWrites: workWrites(writes),
-    idleRestartWrites: total(idleRestart),
-  });
+  const stopBoth = async () => {
+    for (const r of [leader, standby]) {
+      await stopReplica(r);
+      r.saveLog();
+    }
+  };
+  const end = { cluster, scope, args, seed, faultStart, user: 'op-pause', users, stop: stopBoth };
+  const idleRestart = await convergeAndReport(end, 'paused-leader', { rounds, changes: w.changes });
   expect(lateWrites).toEqual([]);
   expect(idleRestart).toEqual({});
 }, 300_000);
@@ -255,25 +222,14 @@ it('API server stopped and restarted during a burst of profile changes', async (
   const downMs = Date.now() - downAt;
   await sleep(1500);
   await changes.stop();
-  const trace: ConvergeTrace = [];
-  const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-  const writes = writesBy(auditEvents(cluster), { users: ['op-restart'], from: faultStart });
-  await operator.stop();
-
-  const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-restart-idle', args);
-  report('apiserver-restart', {
-    seed,
+  const end = { cluster, scope, args, seed, faultStart, user: 'op-restart', stop: () => operator.stop() };
+  // Read after the stop, as before: the supervisor's restarts up to then.
+  const idleRestart = await convergeAndReport(end, 'apiserver-restart', () => ({
     changes: w.changes,
     apiServerDownMs: downMs,
     operatorRestarts: operator.restarts,
     initialConvergeMs: initialMs,
-    convergeMs,
-    operatorConvergeMs: operatorConvergedMs(trace),
-    convergeTrace: trace,
-    writes,
-    workWrites: workWrites(writes),
-    idleRestartWrites: total(idleRestart),
-  });
+  }));
   expect(idleRestart).toEqual({});
 }, 240_000);
 
@@ -322,8 +278,8 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
       ...w.namespaces.flatMap((ns) => [`apptrustprofiles/${ns}`, `networkpolicies/${ns}`]),
     ];
     const collectionOf = (e: AuditEvent) => `${e.objectRef?.resource}/${e.objectRef?.namespace ?? ''}`;
-    const since = () =>
-      auditEvents(cluster).filter(
+    const since = (events = auditEvents(cluster)) =>
+      events.filter(
         (e) =>
           e.user.username === 'op-compact' &&
           receivedAt(e) >= compactedAt &&
@@ -340,27 +296,17 @@ it('etcd compaction while the operator watches: a forced 410 Gone, then a relist
     ).catch((e: Error) => e);
 
     await w.burst(10, 100);
-    const trace: ConvergeTrace = [];
-    const convergeMs = await waitExact(cluster.rest, scope, 90_000, trace);
-    const events = auditEvents(cluster);
-    const writes = writesBy(events, { users: ['op-compact'], from: faultStart });
-    const after = since();
-    const gone = after.filter((e) => watchedFrom(e) < revision);
-    const relists = listsBy(events, { users: ['op-compact'], from: compactedAt });
-    await operator.stop();
-
-    const idleRestart = await writesOfIdleRestart(cluster, scope, 'op-compact-idle', args);
-    report('etcd-compaction', {
-      seed,
-      compactedRevision: revision,
-      watchesFromCompactedRevision: gone.length,
-      relistsAfterCompaction: relists.length,
-      convergeMs,
-      operatorConvergeMs: operatorConvergedMs(trace),
-      convergeTrace: trace,
-      writes,
-      workWrites: workWrites(writes),
-      idleRestartWrites: total(idleRestart),
+    let gone: AuditEvent[] = [];
+    let relists: AuditEvent[] = [];
+    const end = { cluster, scope, args, seed, faultStart, user: 'op-compact', stop: () => operator.stop() };
+    const idleRestart = await convergeAndReport(end, 'etcd-compaction', (events) => {
+      gone = since(events).filter((e) => watchedFrom(e) < revision);
+      relists = listsBy(events, { users: ['op-compact'], from: compactedAt });
+      return {
+        compactedRevision: revision,
+        watchesFromCompactedRevision: gone.length,
+        relistsAfterCompaction: relists.length,
+      };
     });
     expect(idleRestart).toEqual({});
     if (reconnected instanceof Error) throw reconnected;

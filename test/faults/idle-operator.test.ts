@@ -1,10 +1,4 @@
-// An idle operator on a quiet API server: after its first LIST of each collection it lists nothing
-// again (a watch that ends for a timeout resumes from its last resourceVersion) and logs no warning.
-// The LISTs are counted by the API server (audit log), not by the operator. FAULTS_IDLE_SECONDS
-// sets the quiet period (default 130 s; the note asks for 300).
-import { namespaces } from '../../src/kube/paths.js';
-import { buildDist } from '../helpers/process.js';
-import { OPERATOR_NAMESPACE, operatorArgs, scopeOf } from './checks.js';
+import { operatorArgs, scopeOf } from './checks.js';
 import { waitExact } from './exact-state.js';
 import {
   type AuditEvent,
@@ -14,11 +8,11 @@ import {
   type Replica,
   report,
   sleep,
-  startFaultsCluster,
   startReplica,
   stopFaultsCluster,
   stopReplica,
 } from './harness.js';
+import { setUpFaultsCluster } from './steps.js';
 import { suiteSeed, Workload } from './workload.js';
 
 const IDLE_SECONDS = Number(process.env.FAULTS_IDLE_SECONDS ?? 130);
@@ -26,13 +20,7 @@ let cluster: FaultsCluster;
 let replica: Replica | undefined;
 
 beforeAll(async () => {
-  buildDist();
-  cluster = await startFaultsCluster('idle');
-  await cluster.rest.request({
-    method: 'POST',
-    path: namespaces(),
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
-  });
+  cluster = await setUpFaultsCluster('idle');
 }, 180_000);
 
 afterAll(async () => {

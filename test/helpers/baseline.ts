@@ -2,15 +2,12 @@
 // a namespace, and an in-process operator under any identity. The dataplane tests can call these.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
-import { parseOptions } from '../../src/config.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
-import { Operator } from '../../src/controller/operator.js';
 import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
 import {
   AUDIT_EVIDENCE_RULES,
@@ -19,24 +16,16 @@ import {
   MARKER_RULES,
 } from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
-import { eventually, testKubeConfig } from './cluster.js';
+import { eventually } from './cluster.js';
+import { TEST_OPERATOR_NAMESPACE } from './operator.js';
 import { ROOT } from './process.js';
 
-export const OPERATOR_NAMESPACE = 'apptrust-system';
+export const OPERATOR_NAMESPACE = TEST_OPERATOR_NAMESPACE;
 export const OPERATOR_USERNAME = 'system:serviceaccount:apptrust-system:apptrust-operator';
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
 
-export interface Stored {
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-  };
-  spec?: unknown;
-}
+/** An object as the API server returns it. */
+export type Stored = KubeObject & { spec?: unknown };
 
 export async function ensureOperatorNamespace(rest: KubeRest): Promise<void> {
   await rest.apply(
@@ -140,32 +129,6 @@ export function podBody(ns: string, name: string) {
     metadata: { name, namespace: ns, labels: { app: 'probe' } },
     spec: { containers: [{ name: 'c', image: 'registry.invalid/probe:1' }] },
   };
-}
-
-/** The operator in-process as `kubeConfig`'s identity (default: the test admin). */
-export function startOperatorAs(
-  flags: string[],
-  kubeConfig: KubeConfig = testKubeConfig(),
-): { operator: Operator; started: Promise<void> } {
-  const options = parseOptions(
-    [
-      '--leader-elect=false',
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      `--operator-namespace=${OPERATOR_NAMESPACE}`,
-      ...flags,
-    ],
-    {},
-  );
-  const operator = new Operator(
-    kubeConfig,
-    options,
-    pino({ level: process.env.APPTRUST_TEST_LOG ?? 'silent' }),
-    {
-      conflictRetryMs: 500,
-    },
-  );
-  return { operator, started: operator.start() };
 }
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';

@@ -32,6 +32,41 @@ export async function createNamespace(
   return name;
 }
 
+/** A client and a fresh namespace for one test file's beforeAll (`deleteNamespace` in its afterAll). */
+export async function withTestNamespace(prefix: string): Promise<{ rest: KubeRest; ns: string }> {
+  const rest = testRest();
+  return { rest, ns: await createNamespace(rest, prefix) };
+}
+
+/**
+ * A pod as a controller would create it, then the status a kubelet would report: no kubelet runs
+ * here, so the address is data only (no traffic). No ownerReferences: the garbage collector would
+ * delete pods whose controller does not exist.
+ */
+export async function createRunningPod(
+  rest: KubeRest,
+  pod: { namespace: string; name: string; labels: Record<string, string> | undefined; ip: string },
+  ports: Array<{ containerPort: number; name?: string | undefined }> | undefined,
+): Promise<void> {
+  const { namespace: ns, name, labels, ip } = pod;
+  await rest.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/pods`,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels },
+      spec: { containers: [{ name: 'c', image: 'none', ports }] },
+    },
+  });
+  await rest.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${ns}/pods/${name}/status`,
+    contentType: 'application/merge-patch+json',
+    body: { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } },
+  });
+}
+
 export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
   await rest.delete(namespace(name)).catch(() => undefined);
 }

@@ -3,10 +3,13 @@
 // resourceVersions, answers AlreadyExists / Conflict (409) / NotFound the way the API server does,
 // records every call as an action, and can inject errors or refuse writes as a fenced replica would.
 // The caches lag behind the store until `sync()`, like an informer that has not seen a write yet.
+// For the baseline reconciler it also holds namespaces (their labels: the protected marker) and the
+// BaselineRecord.
 import { isDeepStrictEqual } from 'node:util';
 import type { ProfileStatus } from '../../src/api/v1alpha1/index.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type NetworkPolicy } from '../../src/compiler/index.js';
 import type { ProfileObject, ProfileReconcilerDeps } from '../../src/controller/profile-reconciler.js';
+import type { BaselineRecordSpec } from '../../src/kube/baseline-record.js';
 import { FencedError, KubeApiError } from '../../src/kube/errors.js';
 import type { EventType, Regarding } from '../../src/kube/events.js';
 import type { InformerHandler } from '../../src/kube/informer.js';
@@ -14,11 +17,20 @@ import { type KubeObject, keyOf } from '../../src/kube/objects.js';
 import { isControlledBy, type LivePolicy, type PolicyWriter } from '../../src/kube/policy-store.js';
 import type { StatusApplier } from '../../src/kube/status-writer.js';
 
-export type Verb = 'create' | 'replace' | 'delete' | 'get' | 'apply-status';
+export type Verb =
+  | 'create'
+  | 'replace'
+  | 'delete'
+  | 'get'
+  | 'apply-status'
+  | 'label'
+  | 'create-record'
+  | 'update-record'
+  | 'delete-record';
 
 export interface Action {
   verb: Verb;
-  /** "namespace/name" of the object (for apply-status: of the profile). */
+  /** "namespace/name" of the object (apply-status: of the profile; label: the namespace's name; *-record: the record). */
   key: string;
   /** The object or status sent (writes only). */
   body?: unknown;
@@ -69,6 +81,10 @@ export class FakeCluster {
   private fenceReason: string | undefined;
   /** Writes still allowed before the fence closes (undefined: no countdown). */
   private writesBeforeFence: number | undefined;
+  /** The BaselineRecord: when the baseline was first enabled, and the scope settings it holds. */
+  private record: { creationTimestamp: string; spec: BaselineRecordSpec } | undefined;
+  /** The creationTimestamp the API server gives a record created now. */
+  recordClock = () => '2026-11-01T00:00:00Z';
   private revision = 100;
   private uids = 0;
 
@@ -112,6 +128,19 @@ export class FakeCluster {
 
   putNamespace(namespace: KubeObject): void {
     this.namespaces.set(namespace.metadata.name, clone(namespace));
+  }
+
+  namespace(name: string): KubeObject | undefined {
+    return clone(this.namespaces.get(name));
+  }
+
+  /** The BaselineRecord as stored (an earlier run, or the operator, wrote it). */
+  putRecord(creationTimestamp: string, spec: BaselineRecordSpec): void {
+    this.record = { creationTimestamp, spec: clone(spec) };
+  }
+
+  baselineRecord(): { creationTimestamp: string; spec: BaselineRecordSpec } | undefined {
+    return clone(this.record);
   }
 
   policy(key: string): LivePolicy | undefined {
@@ -295,7 +324,47 @@ export class FakeCluster {
       [...this.cachedPolicies.values()].filter((p) => isManaged(p) && isControlledBy(p, uid)).map(clone),
   };
 
-  readonly namespaceCache = { get: (name: string) => clone(this.namespaces.get(name)) };
+  readonly namespaceCache = {
+    get: (name: string) => clone(this.namespaces.get(name)),
+    list: () => [...this.namespaces.values()].map(clone),
+  };
+
+  /** NamespaceLabels: a merge patch of one label (`null` removes it). */
+  readonly namespaceLabels = {
+    set: async (name: string, key: string, value: string | null) => {
+      const act = this.call('label', name, { [key]: value });
+      const current = this.namespaces.get(name);
+      if (!current) this.fail(act, apiError(404, 'NotFound', `namespace ${name} not found`));
+      const labels = { ...current.metadata.labels };
+      if (value === null) delete labels[key];
+      else labels[key] = value;
+      current.metadata.labels = labels;
+      this.ok(act, undefined);
+    },
+    /** The deploy manifests grant namespaces patch with the marker guard; here it is granted. */
+    mayPatch: async () => true,
+  };
+
+  /** BaselineRecord (the kube client): created when absent, its spec kept up to date, removed on rollback. */
+  readonly recordClient = {
+    ensure: async (spec: BaselineRecordSpec): Promise<string> => {
+      if (!this.record) {
+        const act = this.call('create-record', 'record', spec);
+        this.record = { creationTimestamp: this.recordClock(), spec: clone(spec) };
+        this.ok(act, undefined);
+      } else if (!isDeepStrictEqual(this.record.spec, spec)) {
+        const act = this.call('update-record', 'record', spec);
+        this.record.spec = clone(spec);
+        this.ok(act, undefined);
+      }
+      return this.record.creationTimestamp;
+    },
+    remove: async (): Promise<void> => {
+      const act = this.call('delete-record', 'record');
+      this.record = undefined;
+      this.ok(act, undefined);
+    },
+  };
 
   // --- internals -------------------------------------------------------------------------------------
 

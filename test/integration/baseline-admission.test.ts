@@ -31,7 +31,6 @@ import {
   podBody,
   readRecord,
   removeOperatorAccount,
-  startOperatorAs,
 } from '../helpers/baseline.js';
 import {
   createNamespace,
@@ -40,6 +39,7 @@ import {
   testKubeConfig,
   testRest,
 } from '../helpers/cluster.js';
+import { startTestOperator } from '../helpers/operator.js';
 import { ROOT } from '../helpers/process.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 
@@ -174,7 +174,7 @@ async function blockPolicyWrites(ns: string): Promise<void> {
 async function startOperator(flags: string[] = []): Promise<void> {
   await operator?.stop();
   const kc = await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT);
-  const run = startOperatorAs([`--baseline-exclude=${EXCLUDED}`, ...flags], kc);
+  const run = startTestOperator([`--baseline-exclude=${EXCLUDED}`, ...flags], {}, kc);
   operator = run.operator;
   await run.started;
 }

@@ -19,9 +19,9 @@ import {
   nextSecond,
   readRecord,
   type Stored,
-  startOperatorAs,
 } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { startTestOperator } from '../helpers/operator.js';
 import { foreignPolicy } from '../helpers/profiles.js';
 
 let rest: KubeRest;
@@ -64,7 +64,7 @@ async function snapshot(ns: string): Promise<string> {
 
 async function restart(flags: string[]): Promise<void> {
   await operator?.stop();
-  const run = startOperatorAs(['--baseline-exclude=excluded-by-flag', ...flags]);
+  const run = startTestOperator(['--baseline-exclude=excluded-by-flag', ...flags]);
   operator = run.operator;
   await run.started;
 }

@@ -4,7 +4,7 @@
 import { KubeApiError } from '../../src/kube/errors.js';
 import { crd, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
-import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
+import { deleteNamespace, withTestNamespace } from '../helpers/cluster.js';
 import { frontendBackendProfile } from '../helpers/profiles.js';
 import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
@@ -12,10 +12,7 @@ import { SCENARIOS } from '../helpers/scenarios.js';
 let rest: KubeRest;
 let ns: string;
 
-beforeAll(async () => {
-  rest = testRest();
-  ns = await createNamespace(rest, 'crd');
-});
+beforeAll(async () => ({ rest, ns } = await withTestNamespace('crd')));
 afterAll(() => deleteNamespace(rest, ns));
 
 const base = () => frontendBackendProfile('p', ns);
@@ -64,7 +61,7 @@ describe('AppTrustProfile CRD on a real API server', () => {
   });
 
   it.each(SCENARIOS.map((s) => s.example))('accepts the example %s', async (example) => {
-    const body = loadSample(example) as ReturnType<typeof base>;
+    const body = loadSample(example) as unknown as ReturnType<typeof base>;
     body.metadata = { ...body.metadata, namespace: ns };
     expect(await create(body)).toBeUndefined();
   });

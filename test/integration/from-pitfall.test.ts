@@ -4,16 +4,13 @@
 import { renderProfile } from '../../src/compiler/index.js';
 import { networkPolicy } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
-import { createNamespace, deleteNamespace, testRest } from '../helpers/cluster.js';
+import { deleteNamespace, withTestNamespace } from '../helpers/cluster.js';
 import { loadSample } from '../helpers/samples.js';
 
 let rest: KubeRest;
 let ns: string;
 
-beforeAll(async () => {
-  rest = testRest();
-  ns = await createNamespace(rest, 'from');
-});
+beforeAll(async () => ({ rest, ns } = await withTestNamespace('from')));
 afterAll(() => deleteNamespace(rest, ns));
 
 interface StoredPolicy {

@@ -4,16 +4,13 @@ import { renderProfile } from '../../src/compiler/index.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { networkPolicy, profile, profiles } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
-import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { deleteNamespace, eventually, withTestNamespace } from '../helpers/cluster.js';
 import { loadSample } from '../helpers/samples.js';
 
 let rest: KubeRest;
 let ns: string;
 
-beforeAll(async () => {
-  rest = testRest();
-  ns = await createNamespace(rest, 'gc');
-});
+beforeAll(async () => ({ rest, ns } = await withTestNamespace('gc')));
 afterAll(() => deleteNamespace(rest, ns));
 
 it('deletes owned policies after their profile is deleted', async () => {

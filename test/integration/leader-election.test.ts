@@ -1,7 +1,7 @@
 // Two operator instances in-process: exactly one leads; a graceful stop releases the lease at once.
 import type { Operator } from '../../src/controller/operator.js';
 import type { KubeRest } from '../../src/kube/rest.js';
-import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { deleteNamespace, eventually, withTestNamespace } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 
 const FAST = [
@@ -13,10 +13,7 @@ let rest: KubeRest;
 let leaseNs: string;
 const running: Operator[] = [];
 
-beforeAll(async () => {
-  rest = testRest();
-  leaseNs = await createNamespace(rest, 'lease');
-});
+beforeAll(async () => ({ rest, ns: leaseNs } = await withTestNamespace('lease')));
 afterAll(async () => {
   for (const op of running) await op.stop();
   await deleteNamespace(rest, leaseNs);

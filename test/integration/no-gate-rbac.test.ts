@@ -14,9 +14,9 @@ import {
   nextSecond,
   OPERATOR_NAMESPACE,
   removeOperatorAccount,
-  startOperatorAs,
 } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { startTestOperator } from '../helpers/operator.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 
 const ACCOUNT = 'apptrust-nogate-test';
@@ -28,7 +28,11 @@ beforeAll(async () => {
   await grantOperatorAccount(admin, ACCOUNT, false);
   await deleteRecord(admin);
   await nextSecond();
-  const run = startOperatorAs([], await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT));
+  const run = startTestOperator(
+    [],
+    { conflictRetryMs: 500 },
+    await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT),
+  );
   operator = run.operator;
   await run.started;
 });

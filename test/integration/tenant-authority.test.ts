@@ -9,11 +9,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { installCrds } from '../../hack/crd/crd-install.js';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { isOurBaseline } from '../../src/controller/baseline-reconciler.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
 import type { Operator } from '../../src/controller/operator.js';
-import { installCrds } from '../../src/kube/crd-install.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import {
@@ -37,9 +37,9 @@ import {
   podBody,
   readRecord,
   removeOperatorAccount,
-  startOperatorAs,
 } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
+import { startTestOperator } from '../helpers/operator.js';
 import { ROOT } from '../helpers/process.js';
 import { foreignPolicy } from '../helpers/profiles.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
@@ -92,7 +92,7 @@ async function namespace(prefix: string, labels: Record<string, string> = {}): P
 async function startOperator(): Promise<void> {
   await operator?.stop();
   const kc = await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT);
-  const run = startOperatorAs([], kc);
+  const run = startTestOperator([], { conflictRetryMs: 500 }, kc);
   operator = run.operator;
   await run.started;
 }

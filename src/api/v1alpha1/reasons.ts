@@ -43,30 +43,39 @@ export const DnsResolvedReason = {
 } as const;
 export type DnsResolvedReason = (typeof DnsResolvedReason)[keyof typeof DnsResolvedReason];
 
-/** Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace). */
-export const BaselineEventReason = {
-  Created: 'BaselineCreated',
-  Restored: 'BaselineRestored',
-  Removed: 'BaselineRemoved',
-  /** The baseline could not be put in place (the write was refused): the namespace is unmarked. */
-  Blocked: 'BaselineBlocked',
-  /** The namespace's baseline label has a value the operator does not understand. */
-  UnknownValue: 'UnknownBaselineValue',
-} as const;
+/** `{ A: 'A', ... }`: constants that are their own names, for the short lists below. */
+function named<const T extends string>(...names: T[]): { readonly [K in T]: K } {
+  return Object.fromEntries(names.map((n) => [n, n])) as { readonly [K in T]: K };
+}
+
+/**
+ * Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace):
+ * created, restored (edited or deleted, put back), removed (opt-out, exclusion, rollback), blocked
+ * (the baseline could not be put in place: the namespace is unmarked), and a baseline label value it does not know.
+ */
+export const BaselineEventReason = named(
+  'BaselineCreated',
+  'BaselineRestored',
+  'BaselineRemoved',
+  'BaselineBlocked',
+  'UnknownBaselineValue',
+);
 export type BaselineEventReason = (typeof BaselineEventReason)[keyof typeof BaselineEventReason];
 
-/** The `action` of an Event: what the operator did or would do about the object. */
-export const EventAction = {
-  Validate: 'Validate',
-  Apply: 'Apply',
-  Repair: 'Repair',
-  Audit: 'Audit',
-  Create: 'Create',
-  Restore: 'Restore',
-  Delete: 'Delete',
+/** The `action` of an Event: what the operator did, or would do, about the object. */
+export const EventAction = named(
+  'Validate',
+  'Apply',
+  'Repair',
+  'Audit',
+  'Create',
+  'Restore',
+  'Delete',
   /** A DNS name of a profile was resolved (and failed). */
-  Resolve: 'Resolve',
-} as const;
+  'Resolve',
+  /** What an analysis of the policies in force found (a widened intent, an undercut baseline). */
+  'Analyze',
+);
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
 /** Reasons of the Events about the admission gate (recorded in the operator's namespace). */
@@ -78,3 +87,18 @@ export const AdmissionGateEventReason = {
 } as const;
 export type AdmissionGateEventReason =
   (typeof AdmissionGateEventReason)[keyof typeof AdmissionGateEventReason];
+
+/** Enforce profiles: False when a policy the profile does not own lets more reach or leave its components. */
+export const INTENT_HONORED_CONDITION = 'IntentHonored';
+
+/** Reasons of the IntentHonored condition (and of the Events sent when it changes). */
+export const IntentReason = {
+  /** No other NetworkPolicy allows more to or from the components than the profile declares. */
+  Honored: 'Honored',
+  /** Another NetworkPolicy (foreign, another profile's) allows flows the profile does not declare. */
+  Widened: 'Widened',
+} as const;
+export type IntentReason = (typeof IntentReason)[keyof typeof IntentReason];
+
+/** Namespace Event: a policy no profile owns allows traffic the deny-all baseline denies. */
+export const BASELINE_UNDERCUT_REASON = 'BaselineUndercut';

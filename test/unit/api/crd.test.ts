@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appTrustProfileCrd } from '../../../src/api/v1alpha1/crd.js';
-import { crdYaml } from '../../../src/api/v1alpha1/crd-yaml.js';
+import { appTrustProfileCrd } from '../../../hack/crd/crd.js';
+import { crdYaml } from '../../../hack/crd/crd-yaml.js';
 
 const CRD_FILE = join(import.meta.dirname, '..', '..', '..', 'crds', 'apptrust.dev_apptrustprofiles.yaml');
 

@@ -1,23 +1,24 @@
 // The render budget: a profile that passes admission may still multiply into megabytes of
 // policies. Over the budget is a diagnostic with a field path, and nothing is rendered.
 import { MAX_POLICY_BYTES, MAX_PROFILE_BYTES, renderProfile } from '../../../src/compiler/index.js';
+import { profile as build, inNamespace, withSpec } from '../../helpers/profiles.js';
 
-const profile = (components: number, flowsPerComponent: number) => ({
-  apiVersion: 'apptrust.dev/v1alpha1',
-  kind: 'AppTrustProfile',
-  metadata: { name: 'big', namespace: 'x' },
-  spec: {
-    components: Array.from({ length: components }, (_, c) => ({
-      name: `c${c}`,
-      podSelector: { matchLabels: { c: `${c}` } },
-    })),
-    allow: Array.from({ length: components * flowsPerComponent }, (_, i) => ({
-      from: { component: `c${i % components}` },
-      to: { cidr: `10.${i % 256}.${Math.floor(i / 256)}.0/24` },
-      ports: Array.from({ length: 16 }, (_, j) => ({ port: 1000 + j * 100, endPort: 1050 + j * 100 })),
-    })),
-  },
-});
+const profile = (components: number, flowsPerComponent: number) =>
+  build(
+    'big',
+    inNamespace('x'),
+    withSpec({
+      components: Array.from({ length: components }, (_, c) => ({
+        name: `c${c}`,
+        podSelector: { matchLabels: { c: `${c}` } },
+      })),
+      allow: Array.from({ length: components * flowsPerComponent }, (_, i) => ({
+        from: { component: `c${i % components}` },
+        to: { cidr: `10.${i % 256}.${Math.floor(i / 256)}.0/24` },
+        ports: Array.from({ length: 16 }, (_, j) => ({ port: 1000 + j * 100, endPort: 1050 + j * 100 })),
+      })),
+    }),
+  );
 
 const bytes = (r: ReturnType<typeof renderProfile>) =>
   r.policies.reduce((sum, p) => sum + Buffer.byteLength(JSON.stringify(p)), 0);

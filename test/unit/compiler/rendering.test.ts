@@ -1,18 +1,16 @@
-import { API_VERSION } from '../../../src/api/v1alpha1/index.js';
 import { baselinePolicyFor, type NetworkPolicy, renderProfile } from '../../../src/compiler/index.js';
+import { component, inNamespace, profile, withMetadata, withSpec } from '../../helpers/profiles.js';
 
-const base = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({
-  apiVersion: API_VERSION,
-  kind: 'AppTrustProfile',
-  metadata: { name: 'app', namespace: 'team', ...metadata },
-  spec: {
-    components: [
-      { name: 'web', podSelector: { matchLabels: { app: 'web' } } },
-      { name: 'api', podSelector: { matchLabels: { app: 'api' } } },
-    ],
-    ...spec,
-  },
-});
+/** Two components, web and api; `spec` and `metadata` add to (or replace) what they name. */
+const base = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+  profile(
+    'app',
+    inNamespace('team'),
+    withMetadata(metadata),
+    component('web', { app: 'web' }),
+    component('api', { app: 'api' }),
+    withSpec(spec),
+  );
 
 function policy(result: ReturnType<typeof renderProfile>, name: string): NetworkPolicy {
   const found = result.policies.find((p) => p.metadata.name === name);

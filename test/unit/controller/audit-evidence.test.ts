@@ -7,6 +7,7 @@ import {
   flowEvidence,
 } from '../../../src/controller/audit-evidence.js';
 import type { SlimPod } from '../../../src/kube/pods.js';
+import { allow, profile as build, component, inNamespace } from '../../helpers/profiles.js';
 
 const pod = (name: string, role: string, ip: string, ports: number[], phase = 'Running'): SlimPod => ({
   metadata: { name, namespace: 'shop', labels: { role } },
@@ -14,18 +15,14 @@ const pod = (name: string, role: string, ip: string, ports: number[], phase = 'R
   status: { phase, podIP: ip, podIPs: [{ ip }] },
 });
 
-const profile = (allowPort: number) => ({
-  apiVersion: 'apptrust.dev/v1alpha1',
-  kind: 'AppTrustProfile',
-  metadata: { name: 'shop', namespace: 'shop' },
-  spec: {
-    components: [
-      { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-      { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-    ],
-    allow: [{ from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: allowPort }] }],
-  },
-});
+const profile = (allowPort: number) =>
+  build(
+    'shop',
+    inNamespace('shop'),
+    component('frontend'),
+    component('backend'),
+    allow('frontend', 'backend', allowPort),
+  );
 
 const live = {
   namespaces: [{ metadata: { name: 'shop' } }],

@@ -1,4 +1,4 @@
-// Audit's evidence over a 2,000-pod world (20 namespaces, test/bench/audit-world.ts): it stays under
+// Audit's evidence over a 2,000-pod world (20 namespaces, hack/bench/audit-world.ts): it stays under
 // the default caps, keeps the event loop turning, and names no workload of another namespace. The
 // same world on the real API server, with the operator process and its lease: test/faults/audit-load.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { stringify } from 'yaml';
+import { auditNamespaces, auditWorld } from '../../../hack/bench/audit-world.js';
 import { loadSources } from '../../../src/cli/load.js';
 import { worldInputOf } from '../../../src/cli/world-input.js';
 import { renderProfile } from '../../../src/compiler/index.js';
@@ -14,7 +15,6 @@ import {
   flowEvidence,
   flowEvidenceInWorld,
 } from '../../../src/controller/audit-evidence.js';
-import { auditNamespaces, auditWorld } from '../../bench/audit-world.js';
 
 it('2,000 pods: complete under the default caps, the loop never blocked for long, no foreign workload named', async () => {
   const names = auditNamespaces();

@@ -1,198 +1,223 @@
-// The baseline reconciler without a cluster: the policy of the baseline's name is the operator's in
-// a namespace in scope (restored whatever its labels or owners); when it cannot be put back the
-// marker goes first; the gauge counts a namespace protected only when its baseline is in force; no
-// namespaces patch permission, no marker. And the admission gate watch: a missing record is
-// reported once and re-created with the original time.
+// The namespace-baseline reconciler without a cluster (sample-controller's expected actions): a
+// FakeCluster holds namespaces, policies and the BaselineRecord; each case drives a reconcile and
+// asserts the API calls in order, the marker and the Events. The real API server and the admission
+// gate stay the reference in test/integration/baseline*.test.ts.
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { BASELINE_POLICY_NAME, baselinePolicyFor, DEFAULT_SETTINGS } from '../../../src/compiler/index.js';
-import { AdmissionGateWatch } from '../../../src/controller/admission-gate-watch.js';
 import {
-  BaselineReconciler,
-  type BaselineReconcilerDeps,
-  isBaselineInForce,
-} from '../../../src/controller/baseline-reconciler.js';
-import { PROTECTED_LABEL } from '../../../src/controller/baseline-scope.js';
-import type { BaselineRecord } from '../../../src/kube/baseline-record.js';
-import { KubeApiError } from '../../../src/kube/errors.js';
-import type { KubeObject } from '../../../src/kube/objects.js';
-import type { LivePolicy } from '../../../src/kube/policy-store.js';
+  BaselineEventReason,
+  EventAction,
+  PROTECTED_LABEL,
+  PROTECTED_VALUE,
+} from '../../../src/api/v1alpha1/index.js';
+import {
+  BASELINE_OPT_OUT_LABEL,
+  BASELINE_OPT_OUT_VALUE,
+  BASELINE_POLICY_NAME,
+  baselinePolicyFor,
+  DEFAULT_SETTINGS,
+} from '../../../src/compiler/index.js';
+import { BaselineReconciler } from '../../../src/controller/baseline-reconciler.js';
+import { allExcluded } from '../../../src/controller/baseline-scope.js';
+import type { ObjectMeta } from '../../../src/kube/objects.js';
+import { FakeCluster } from '../../helpers/fake-cluster.js';
 
 const NS = 'shop';
-const SINCE = '2026-01-01T00:00:00Z';
-const desired = baselinePolicyFor(NS, { allowDNS: false, settings: DEFAULT_SETTINGS });
+const POLICY = `${NS}/${BASELINE_POLICY_NAME}`;
+const RETRY_MS = 12_345;
+const ENABLED_SINCE = '2026-11-01T00:00:00Z';
 const log = pino({ level: 'silent' });
-const ctx = { log, signal: new AbortController().signal };
+const ctx = () => ({ log, signal: new AbortController().signal });
+const MARKED = { [PROTECTED_LABEL]: PROTECTED_VALUE };
 
-function world(options: { live?: LivePolicy; marked?: boolean; replaceFails?: boolean; mayPatch?: boolean }) {
-  const calls: string[] = [];
-  const events: Array<{ type: string; reason: string; note: string }> = [];
-  const ns: KubeObject & { metadata: { creationTimestamp: string } } = {
-    metadata: {
-      name: NS,
-      uid: 'ns-uid',
-      creationTimestamp: '2026-02-01T00:00:00Z',
-      labels: options.marked ? { [PROTECTED_LABEL]: 'true' } : {},
-    },
-  };
-  const deps = {
-    store: {
-      create: async () => {
-        calls.push('create');
-        return {} as LivePolicy;
-      },
-      replace: async (_live: LivePolicy, policy: unknown) => {
-        calls.push(`replace ${JSON.stringify(policy)}`);
-        if (options.replaceFails) throw new KubeApiError(403, 'refused by an admission policy', 'Forbidden');
-        return {} as LivePolicy;
-      },
-      delete: async () => {
-        calls.push('delete');
-      },
-    },
-    namespaces: { get: () => ns, list: () => [ns] },
-    policies: { get: (key: string) => (key === `${NS}/${BASELINE_POLICY_NAME}` ? options.live : undefined) },
-    record: { ensure: async () => SINCE, remove: async () => undefined },
-    labels: {
-      set: async (_name: string, key: string, value: string | null) => {
-        calls.push(`label ${key}=${value}`);
-      },
-      mayPatch: async () => options.mayPatch ?? true,
-    },
-    events: {
-      record: (_r: unknown, type: string, reason: string, _a: string, note: string) => {
-        events.push({ type, reason, note });
-      },
-    },
-    compiler: DEFAULT_SETTINGS,
-    baseline: { enabled: true, allowDNS: false, excluded: new Set<string>(), watched: [], existing: false },
-    log,
-    blockedRetryMs: 10,
-  } as unknown as BaselineReconcilerDeps;
-  return { reconciler: new BaselineReconciler(deps), calls, events };
-}
-
-/** Not structuredClone: under Jest it builds objects of another realm (isDeepStrictEqual differs). */
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
-const live = (mods: Partial<LivePolicy['metadata']> & { spec?: unknown }): LivePolicy => {
-  const { spec, ...metadata } = mods;
-  return {
-    ...copy(desired),
-    metadata: { ...copy(desired.metadata), uid: 'p-uid', resourceVersion: '7', ...metadata },
-    spec: spec ?? copy(desired.spec),
-  } as LivePolicy;
-};
-const allowAll = { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] };
-
-describe('the baseline is known by its name', () => {
-  it("a stripped, allow-all policy of that name is put back as rendered (not reported as someone else's)", async () => {
-    const stripped = live({ labels: { team: 'x' }, spec: allowAll });
-    const { reconciler, calls, events } = world({ live: stripped, marked: true });
-    await reconciler.reconcile(NS, ctx);
-    expect(calls).toEqual([`replace ${JSON.stringify(desired)}`]);
-    expect(events).toEqual([
-      expect.objectContaining({
-        type: 'Normal',
-        reason: 'BaselineRestored',
-        note: expect.stringContaining('stripped'),
-      }),
-    ]);
-  });
-
-  it('a policy given an owner is not in force: restored too', async () => {
-    const owned = live({ ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u' }] });
-    expect(isBaselineInForce(owned, desired)).toBe(false);
-    expect(isBaselineInForce(live({}), desired)).toBe(true);
-    const { reconciler, calls } = world({ live: owned, marked: true });
-    await reconciler.reconcile(NS, ctx);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatch(/^replace /);
-  });
-
-  it('when it cannot be put back, the marker goes first (the gate refuses pods again), with a Warning', async () => {
-    const { reconciler, calls, events } = world({
-      live: live({ spec: allowAll }),
-      marked: true,
-      replaceFails: true,
-    });
-    const outcome = await reconciler.reconcile(NS, ctx);
-    expect(calls.slice(1)).toEqual([`label ${PROTECTED_LABEL}=null`]);
-    expect(outcome).toEqual({ outcome: { requeueAfterMs: 10 } });
-    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'BaselineBlocked' })]);
-  });
-
-  it('counts a namespace protected only when marked and its baseline is in force as rendered', async () => {
-    const edited = world({ live: live({ spec: allowAll }), marked: true });
-    await edited.reconciler.reconcile(NS, ctx).catch(() => undefined); // loads the record
-    const ok = world({ live: live({}), marked: true });
-    await ok.reconciler.reconcile(NS, ctx);
-    const gone = world({ live: undefined, marked: true });
-    await gone.reconciler.reconcile(NS, ctx);
-    // `edited` and `gone` were repaired by the fake store, but the caches still show the damage.
-    expect(await edited.reconciler.protectionCounts()).toEqual({ protected: 0, unprotected: 1 });
-    expect(await ok.reconciler.protectionCounts()).toEqual({ protected: 1, unprotected: 0 });
-    expect(await gone.reconciler.protectionCounts()).toEqual({ protected: 0, unprotected: 1 });
-  });
-
-  it('without namespaces patch (no marker guard installed) it marks nothing and the policy alone counts', async () => {
-    const { reconciler, calls } = world({ live: live({}), mayPatch: false });
-    await reconciler.reconcile(NS, ctx);
-    expect(calls).toEqual([]);
-    expect(await reconciler.protectionCounts()).toEqual({ protected: 1, unprotected: 0 });
-    const allowed = world({ live: live({}), mayPatch: true });
-    await allowed.reconciler.reconcile(NS, ctx);
-    expect(allowed.calls).toEqual([`label ${PROTECTED_LABEL}=true`]);
-  });
+/** A namespace created after the baseline was first enabled (in scope: "new"), with `labels`. */
+const namespace = (labels: Record<string, string> = {}, meta: Partial<ObjectMeta> = {}) => ({
+  metadata: { name: NS, uid: 'ns-uid', creationTimestamp: '2026-11-02T00:00:00Z', labels, ...meta },
 });
 
-describe('the admission gate watch', () => {
-  function gate(options: { exists: boolean[]; ensureFails?: boolean }) {
-    const events: Array<{ type: string; reason: string; note: string }> = [];
-    const ensured: unknown[] = [];
-    const registry = new Registry();
-    const record = {
-      enabledSince: SINCE,
-      exists: async () => options.exists.shift() ?? true,
-      ensure: async (scope: unknown) => {
-        ensured.push(scope);
-        if (options.ensureFails) throw new Error('the BaselineRecord CRD does not exist');
-        return SINCE;
-      },
-    } as unknown as BaselineRecord;
-    const watch = new AdmissionGateWatch({
-      record,
-      scope: { excluded: [], watched: [], existing: false },
-      events: {
-        record: (_r: unknown, type: string, reason: string, _a: string, note: string) =>
-          events.push({ type, reason, note }),
-      } as never,
-      operatorNamespace: 'apptrust-system',
-      log,
-      registry,
-    });
-    const ready = async () =>
-      Number((await registry.getSingleMetricAsString('apptrust_admission_gate_ready')).match(/ (\d)$/m)?.[1]);
-    return { watch, events, ensured, ready };
-  }
+const ourBaseline = () => baselinePolicyFor(NS, { allowDNS: false, settings: DEFAULT_SETTINGS });
 
-  it('a deleted record: a Warning, then re-created with the original time, and ready again', async () => {
-    const { watch, events, ensured, ready } = gate({ exists: [false] });
-    await watch.check();
-    expect(ensured).toHaveLength(1);
-    expect(events.map((e) => [e.type, e.reason])).toEqual([
-      ['Warning', 'AdmissionGateOpen'],
-      ['Normal', 'BaselineRecordRestored'],
-    ]);
-    expect(events[1]?.note).toContain(`original time ${SINCE}`);
-    expect(await ready()).toBe(1);
+function setup(options: { enabled?: boolean; existing?: boolean } = {}) {
+  const cluster = new FakeCluster();
+  const reconciler = new BaselineReconciler({
+    store: cluster.writer,
+    namespaces: cluster.namespaceCache,
+    policies: cluster.policyCache,
+    record: cluster.recordClient,
+    labels: cluster.namespaceLabels,
+    events: cluster.eventSink,
+    compiler: DEFAULT_SETTINGS,
+    baseline: {
+      enabled: options.enabled ?? true,
+      allowDNS: false,
+      excluded: allExcluded('apptrust-system', []),
+      watched: [],
+      existing: options.existing ?? false,
+    },
+    blockedRetryMs: RETRY_MS,
+  });
+  const reconcile = () => reconciler.reconcile(NS, ctx());
+  const events = () => cluster.events.map((e) => `${e.type} ${e.reason} ${e.action}`);
+  return { cluster, reconcile, events };
+}
+
+describe('BaselineReconciler', () => {
+  it('creates the baseline in a new namespace, then marks it protected (record first)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace());
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record', `create ${POLICY}`, `label ${NS}`]);
+    expect(cluster.policy(POLICY)?.spec).toEqual(ourBaseline().spec);
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual(MARKED);
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineCreated} ${EventAction.Create}`]);
+    expect(cluster.events[0]?.regarding).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      namespace: NS,
+      name: NS,
+      uid: 'ns-uid',
+    });
   });
 
-  it('a record that cannot come back (CRD gone): gauge 0, one Warning however often it is checked', async () => {
-    const { watch, events, ready } = gate({ exists: [false, false, false, false, false, false], ensureFails: true });
-    await watch.check();
-    await watch.check();
-    await watch.check();
-    expect(events.map((e) => e.reason)).toEqual(['AdmissionGateOpen']);
-    expect(await ready()).toBe(0);
+  it('writes nothing when the baseline is in place and the namespace marked', async () => {
+    const { cluster, reconcile } = setup();
+    cluster.putRecord(ENABLED_SINCE, {
+      excluded: [...allExcluded('apptrust-system', [])].sort(),
+      existing: false,
+      watched: [],
+    });
+    cluster.putNamespace(namespace(MARKED));
+    cluster.putPolicy(ourBaseline());
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual([]);
+    expect(cluster.events).toEqual([]);
+  });
+
+  it('restores an edited baseline in place (replace, BaselineRestored)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace(MARKED));
+    const edited = ourBaseline();
+    edited.spec = { ...edited.spec, ingress: [{}] };
+    cluster.putPolicy(edited);
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record', `replace ${POLICY}`]);
+    expect(cluster.policy(POLICY)?.spec).toEqual(ourBaseline().spec);
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRestored} ${EventAction.Restore}`]);
+  });
+
+  it('re-creates a deleted baseline of a protected namespace as a restore', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace(MARKED));
+    cluster.sync();
+    await reconcile();
+    expect(cluster.writeLog()).toEqual(['create-record record', `create ${POLICY}`]);
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRestored} ${EventAction.Create}`]);
+  });
+
+  it('leaves a foreign policy of that name alone, does not mark, and looks again later (blocked)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace());
+    // Not in the operator's cache (no managed-by label): the create finds it.
+    cluster.putPolicy({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: BASELINE_POLICY_NAME, namespace: NS },
+      spec: { podSelector: {} },
+    });
+    cluster.sync();
+    expect(await reconcile()).toEqual({ outcome: { requeueAfterMs: RETRY_MS } });
+    expect(cluster.attemptedWrites().map((a) => `${a.verb} ${a.key} ${a.result}`)).toEqual([
+      'create-record record ok',
+      `create ${POLICY} AlreadyExists`,
+    ]);
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual({});
+    expect(events()).toEqual([`Warning ${BaselineEventReason.BaselineBlocked} ${EventAction.Create}`]);
+  });
+
+  it('in scope, the policy of that name is the baseline even with a profile as owner: put back as rendered, owner dropped (issue 17)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace());
+    const owned = ourBaseline();
+    owned.metadata.ownerReferences = [
+      {
+        apiVersion: 'apptrust.dev/v1alpha1',
+        kind: 'AppTrustProfile',
+        name: 'p',
+        uid: 'p-uid',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    cluster.putPolicy(owned);
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record', `replace ${POLICY}`, `label ${NS}`]);
+    // (The owner dropped by the real PUT: test/integration/baseline.test.ts reads it back.)
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRestored} ${EventAction.Restore}`]);
+  });
+
+  it('removes our baseline and our marker when the namespace opts out', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace({ ...MARKED, [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE }));
+    cluster.putPolicy(ourBaseline());
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record', `delete ${POLICY}`, `label ${NS}`]);
+    expect(cluster.actions.find((a) => a.verb === 'label')?.body).toEqual({ [PROTECTED_LABEL]: null });
+    expect(cluster.policy(POLICY)).toBeUndefined();
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual({
+      [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE,
+    });
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRemoved} ${EventAction.Delete}`]);
+  });
+
+  it('does not touch a namespace that existed before the baseline and never opted in', async () => {
+    const { cluster, reconcile } = setup();
+    cluster.putNamespace(namespace({}, { creationTimestamp: '2026-10-01T00:00:00Z' }));
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record']);
+  });
+
+  it('warns about a baseline label value it does not understand (and treats it as absent)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace({ [BASELINE_OPT_OUT_LABEL]: 'off' }));
+    cluster.sync();
+    await reconcile();
+    expect(events()).toEqual([
+      `Warning ${BaselineEventReason.UnknownBaselineValue} ${EventAction.Validate}`,
+      `Normal ${BaselineEventReason.BaselineCreated} ${EventAction.Create}`,
+    ]);
+    expect(cluster.writeLog()).toEqual(['create-record record', `create ${POLICY}`, `label ${NS}`]);
+  });
+
+  it('--baseline=false rolls back: the record goes before the policy and the marker', async () => {
+    const { cluster, reconcile, events } = setup({ enabled: false });
+    cluster.putRecord(ENABLED_SINCE, { excluded: [], existing: false, watched: [] });
+    cluster.putNamespace(namespace(MARKED));
+    cluster.putPolicy(ourBaseline());
+    cluster.sync();
+    expect(await reconcile()).toEqual({});
+    // Without the record the admission gate admits every pod: removing markers after it can never
+    // leave a namespace whose pods are refused.
+    expect(cluster.writeLog()).toEqual(['delete-record record', `delete ${POLICY}`, `label ${NS}`]);
+    expect(cluster.baselineRecord()).toBeUndefined();
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual({});
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRemoved} ${EventAction.Delete}`]);
+  });
+
+  it('rolls back nothing further when the record cannot be removed (the queue retries)', async () => {
+    const { cluster, reconcile } = setup({ enabled: false });
+    cluster.putNamespace(namespace(MARKED));
+    cluster.putPolicy(ourBaseline());
+    cluster.sync();
+    cluster.inject('delete-record', () => new Error('etcdserver: request timed out'));
+    await expect(reconcile()).rejects.toThrow('etcdserver: request timed out');
+    expect(cluster.writeLog()).toEqual([]);
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual(MARKED);
+    await reconcile(); // the next attempt removes the record first, then the rest
+    expect(cluster.writeLog()).toEqual(['delete-record record', `delete ${POLICY}`, `label ${NS}`]);
   });
 });

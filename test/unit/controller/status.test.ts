@@ -31,13 +31,7 @@ describe('Ready condition', () => {
   });
 
   it('leaves other condition types alone', () => {
-    const other = {
-      type: 'Progressing',
-      status: 'True' as const,
-      reason: 'X',
-      message: '',
-      lastTransitionTime: 'T0',
-    };
+    const other = { ...ready, type: 'Progressing', reason: 'X', message: '', lastTransitionTime: 'T0' };
     expect(withCondition([other], ready, clock('T1'))).toEqual([
       other,
       { ...ready, lastTransitionTime: 'T1' },

@@ -4,6 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fengari from 'fengari';
 import { parse } from 'yaml';
+import {
+  profile as build,
+  inNamespace,
+  type TestProfile,
+  withMetadata,
+  withStatus,
+} from '../../helpers/profiles.js';
 
 const CONFIG = join(import.meta.dirname, '..', '..', '..', 'config', 'argocd');
 const HEALTH_LUA = readFileSync(join(CONFIG, 'health.lua'), 'utf8');
@@ -39,13 +46,17 @@ function health(obj: unknown): { status: string; message: string } {
   return { status: field('status'), message: field('message') };
 }
 
-const profile = (generation: number, ready?: Record<string, unknown>) => ({
-  apiVersion: 'apptrust.dev/v1alpha1',
-  kind: 'AppTrustProfile',
-  metadata: { name: 'shop', namespace: 'shop', generation },
-  spec: {},
-  ...(ready ? { status: { observedGeneration: generation, conditions: [{ type: 'Ready', ...ready }] } } : {}),
-});
+const profile = (generation: number, ready?: Record<string, unknown>) =>
+  build(
+    'shop',
+    inNamespace('shop'),
+    withMetadata({ generation }),
+    ...(ready
+      ? [withStatus({ observedGeneration: generation, conditions: [{ type: 'Ready', ...ready }] })]
+      : []),
+  );
+
+const conditionsOf = (p: TestProfile) => (p.status?.conditions ?? []) as Array<Record<string, unknown>>;
 
 describe('Argo CD health check for AppTrustProfile', () => {
   it('is Progressing before the operator wrote a status', () => {
@@ -78,7 +89,7 @@ describe('Argo CD health check for AppTrustProfile', () => {
   it('ignores conditions of other types', () => {
     const obj = profile(1, { status: 'True', reason: 'Reconciled', observedGeneration: 1 });
     expect(
-      health({ ...obj, status: { conditions: [{ ...obj.status?.conditions[0], type: 'Other' }] } }).status,
+      health({ ...obj, status: { conditions: [{ ...conditionsOf(obj)[0], type: 'Other' }] } }).status,
     ).toBe('Progressing');
   });
 

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { helmRbacYaml, rbacYaml } from '../../../hack/rbac/rbac-yaml.js';
 import { PLURAL } from '../../../src/api/v1alpha1/index.js';
 import { validateProfile } from '../../../src/compiler/index.js';
 import { parseOptions } from '../../../src/config.js';
@@ -16,7 +17,6 @@ import {
   METRICS_READER_RULES,
   NAMESPACED_RULES,
 } from '../../../src/kube/rbac.js';
-import { helmRbacYaml, rbacYaml } from '../../../src/kube/rbac-yaml.js';
 import { describeIf } from '../../helpers/skip.js';
 import { findTool, runTool } from '../../helpers/tools.js';
 

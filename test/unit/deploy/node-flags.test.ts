@@ -1,7 +1,7 @@
 // The benchmark must measure the operator as the image runs it: the same V8 flags.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGE_NODE_FLAGS } from '../../bench/sides.js';
+import { IMAGE_NODE_FLAGS } from '../../../hack/bench/sides.js';
 import { REPO_ROOT } from '../../cluster/repo.js';
 
 it('the image and the benchmark run the operator with the same node flags', () => {

@@ -61,3 +61,14 @@ it('0 qps is unlimited', async () => {
   expect(resolved).toHaveLength(1_000);
   expect(resolved.every(([, t]) => t === 0)).toBe(true);
 });
+
+it('a best-effort bucket does not keep the process alive while takers wait (Events: the run can end)', async () => {
+  const timerOf = (b: TokenBucket) => (b as unknown as { timer: NodeJS.Timeout | undefined }).timer;
+  const bestEffort = new TokenBucket(1, 1, () => Date.now(), false);
+  const kept = bucket(1, 1);
+  for (const b of [bestEffort, kept]) takes(b, 2, (i) => i); // the second take waits on the timer
+  expect(timerOf(bestEffort)?.hasRef()).toBe(false);
+  expect(timerOf(kept)?.hasRef()).toBe(true);
+  await jest.advanceTimersByTimeAsync(1_000); // both still deliver
+  expect(timerOf(bestEffort)).toBeUndefined();
+});

@@ -1,0 +1,148 @@
+// Which intents of one namespace are widened, and whether its deny-all baseline is undercut (pure):
+// the operator's caches in, per profile a widening and the IntentHonored condition out.
+import { isDeepStrictEqual } from 'node:util';
+import {
+  type ExtraFlow,
+  extraFlowText,
+  type Namespace,
+  type Pod,
+  type Widening,
+  WideningAnalyzer,
+} from '../analysis/index.js';
+import { type Condition, INTENT_HONORED_CONDITION, IntentReason, KIND } from '../api/v1alpha1/index.js';
+import {
+  BASELINE_POLICY_NAME,
+  type NetworkPolicy,
+  type Protocol,
+  validateProfile,
+} from '../compiler/index.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { SlimPod } from '../kube/pods.js';
+import type { LivePolicy } from '../kube/policy-store.js';
+
+/** How many extra flows a condition message or an Event names; the count covers all of them. */
+export const MAX_FLOWS_NAMED = 5;
+
+export interface NamespaceSnapshot {
+  namespace: string;
+  namespaces: readonly Namespace[];
+  /** Every known pod of the cluster, as the analysis sees it. */
+  pods: readonly Pod[];
+  /** Every NetworkPolicy of the namespace. */
+  policies: readonly LivePolicy[];
+  /** The profiles of the namespace. */
+  profiles: ReadonlyArray<KubeObject & { spec?: unknown }>;
+  /** The baseline the operator would write here: when the live one equals it, it adds nothing. */
+  expectedBaseline: NetworkPolicy;
+  /** The namespace carries the protected marker: its baseline is in place and must not be undercut. */
+  protected: boolean;
+  /** validateProfile, or a cache of it (a profile's spec changes far less often than its namespace). */
+  validate?: typeof validateProfile;
+}
+
+export interface ProfileIntent {
+  /** "namespace/name". */
+  key: string;
+  generation: number | undefined;
+  /** Undefined for a profile that is not enforced (Audit, invalid): it promises nothing yet. */
+  widening: Widening | undefined;
+}
+
+export interface NamespaceIntents {
+  profiles: ProfileIntent[];
+  /** The flows policies no profile owns allow beyond the baseline; undefined when not protected. */
+  undercut: Widening | undefined;
+}
+
+const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
+
+/** Any pod with labels is judged (a pending pod is selected already); IPs count once it has them. */
+export function knownPod(pod: SlimPod): Pod | undefined {
+  if (!pod.metadata.namespace || pod.metadata.deletionTimestamp) return undefined;
+  const owner = pod.metadata.ownerReferences?.find((r) => r.controller);
+  const ips = (pod.status?.podIPs ?? []).map((p) => p.ip);
+  return {
+    name: pod.metadata.name,
+    namespace: pod.metadata.namespace,
+    labels: pod.metadata.labels ?? {},
+    ip: pod.status?.podIP ?? '',
+    ips: ips.length > 0 ? ips : pod.status?.podIP ? [pod.status.podIP] : [],
+    ports: (pod.spec?.containers ?? [])
+      .flatMap((c) => c.ports ?? [])
+      .map((p) => ({
+        port: p.containerPort,
+        protocol: (PROTOCOLS.includes(p.protocol ?? 'TCP') ? (p.protocol ?? 'TCP') : 'TCP') as Protocol,
+        ...(p.name ? { name: p.name } : {}),
+      })),
+    ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+  };
+}
+
+const controllerOf = (p: LivePolicy) => p.metadata.ownerReferences?.find((r) => r.controller === true);
+
+export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
+  const baselineUntouched = (p: LivePolicy) =>
+    p.metadata.name === BASELINE_POLICY_NAME && isDeepStrictEqual(p.spec, s.expectedBaseline.spec);
+  // An untouched deny-all (with its optional DNS rule, an operator setting) widens nothing.
+  const policies = s.policies.filter((p) => !baselineUntouched(p)) as unknown as NetworkPolicy[];
+  const world = { namespaces: s.namespaces, pods: s.pods };
+  const analyzer = new WideningAnalyzer(world, s.namespace, policies);
+  const profiles = s.profiles.map((profile): ProfileIntent => {
+    const key = `${s.namespace}/${profile.metadata.name}`;
+    const generation = profile.metadata.generation;
+    const valid = (s.validate ?? validateProfile)({ ...profile, kind: profile.kind ?? KIND });
+    if (!valid.ok || (valid.profile.spec.mode ?? 'Enforce') !== 'Enforce' || !profile.metadata.uid)
+      return { key, generation, widening: undefined };
+    const uid = profile.metadata.uid;
+    const own = new Set(s.policies.filter((p) => controllerOf(p)?.uid === uid).map((p) => p.metadata.name));
+    return { key, generation, widening: analyzer.of(valid.profile.spec.components, own) };
+  });
+  return { profiles, undercut: s.protected ? undercutOf(s, world) : undefined };
+}
+
+/** Against the baseline, every policy a profile owns is declared intent; any other one undercuts it. */
+function undercutOf(
+  s: NamespaceSnapshot,
+  world: { namespaces: readonly Namespace[]; pods: readonly Pod[] },
+): Widening {
+  const foreign = s.policies.filter(
+    (p) => p.metadata.name !== BASELINE_POLICY_NAME && controllerOf(p)?.kind !== KIND,
+  ) as unknown as NetworkPolicy[];
+  const analyzer = new WideningAnalyzer(world, s.namespace, [s.expectedBaseline, ...foreign]);
+  return analyzer.of([{ name: 'pods', podSelector: {} }], new Set([BASELINE_POLICY_NAME]));
+}
+
+function flowsText(flows: readonly ExtraFlow[]): string {
+  const named = flows.slice(0, MAX_FLOWS_NAMED).map(extraFlowText).join('; ');
+  const more =
+    flows.length > MAX_FLOWS_NAMED
+      ? ` (${flows.length} extra flows, the first ${MAX_FLOWS_NAMED} shown)`
+      : '';
+  return `${named}${more}`;
+}
+
+/**
+ * The IntentHonored condition for a widening (lastTransitionTime is set by the writer). No
+ * observedGeneration: it judges the policies in force, not a spec generation, and stamping one
+ * would cost a status write on every spec change that widens nothing.
+ */
+export function intentCondition(widening: Widening): Omit<Condition, 'lastTransitionTime'> {
+  if (widening.flows.length === 0)
+    return {
+      type: INTENT_HONORED_CONDITION,
+      status: 'True',
+      reason: IntentReason.Honored,
+      message: 'no other NetworkPolicy allows more to or from the components than the profile declares',
+    };
+  return {
+    type: INTENT_HONORED_CONDITION,
+    status: 'False',
+    reason: IntentReason.Widened,
+    message: `widened by ${widening.policies.join(', ')} (NetworkPolicies add up): ${flowsText(widening.flows)}`,
+  };
+}
+
+/** The Namespace Event's note for an undercut baseline. */
+export function undercutNote(undercut: Widening): string {
+  return `deny-all ${BASELINE_POLICY_NAME} undercut by ${undercut.policies.join(', ')} (no profile owns them): ${flowsText(undercut.flows)}`;
+}

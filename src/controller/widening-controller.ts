@@ -1,0 +1,374 @@
+// Reports every widening of an intent, per namespace: when a policy, a pod, a namespace's labels or a
+// profile's spec changes, the namespaces it touches are looked at again (not the cluster): each
+// Enforce profile's IntentHonored condition, a Warning Event when the set of widening policies
+// changes, and for a protected namespace a Namespace Event when its deny-all baseline is undercut.
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { Gauge } from 'prom-client';
+import type { Pod } from '../analysis/index.js';
+import {
+  API_VERSION,
+  BASELINE_UNDERCUT_REASON,
+  type Condition,
+  EventAction,
+  INTENT_HONORED_CONDITION,
+  IntentReason,
+  KIND,
+  READY_CONDITION,
+} from '../api/v1alpha1/index.js';
+import {
+  baselinePolicyFor,
+  type NetworkPolicy,
+  type Validation,
+  validateProfile,
+} from '../compiler/index.js';
+import type { ObjectCache } from '../kube/cache.js';
+import { isNotFound } from '../kube/errors.js';
+import type { EventType, Regarding } from '../kube/events.js';
+import type { InformerEvent } from '../kube/informer.js';
+import { type IntentStatusApplier, IntentStatusWriter } from '../kube/intent-status-writer.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { SlimPod } from '../kube/pods.js';
+import type { LivePolicy } from '../kube/policy-store.js';
+import { namespaceKeys } from './baseline-controller.js';
+import { isMarkedProtected } from './baseline-scope.js';
+import { MANAGED_POLICIES, NAMESPACES, PODS } from './caches.js';
+import { type ControllerSetup, watch } from './controller.js';
+import {
+  intentCondition,
+  knownPod,
+  namespaceIntents,
+  type ProfileIntent,
+  undercutNote,
+} from './intent-widening.js';
+import { PROFILES } from './profile-controller.js';
+import type { ProfileObject } from './profile-reconciler.js';
+import type { Outcome } from './queue.js';
+import { registerWideningMetrics } from './widening-metrics.js';
+
+const BY_NAMESPACE = 'namespace';
+/** Validated specs remembered (by uid and generation) before the memo starts over. */
+const MAX_VALIDATIONS = 20_000;
+/** A status write not yet in the cache is not written again within this time. */
+const PENDING_MS = 5_000;
+
+export interface WideningControllerDeps {
+  profiles: ObjectCache<ProfileObject>;
+  policies: ObjectCache<LivePolicy>;
+  pods: ObjectCache<SlimPod>;
+  namespaces: { get(name: string): KubeObject | undefined; list(): KubeObject[] };
+  status: IntentStatusApplier;
+  events: {
+    record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void;
+  };
+  /** The baseline the operator writes into a namespace; undefined with --baseline=false. */
+  expectedBaseline: ((namespace: string) => NetworkPolicy) | undefined;
+  now: () => string;
+  log: Logger;
+}
+
+const byNamespace = (o: KubeObject) => (o.metadata.namespace ? [o.metadata.namespace] : []);
+const readyOf = (p: ProfileObject | undefined) =>
+  p?.status?.conditions?.find((c) => c.type === READY_CONDITION);
+const intentOf = (p: ProfileObject) => p.status?.conditions?.find((c) => c.type === INTENT_HONORED_CONDITION);
+const withoutTime = (c: Omit<Condition, 'lastTransitionTime'> | Condition | undefined) => {
+  if (!c) return undefined;
+  const { lastTransitionTime: _t, ...rest } = c as Condition;
+  return rest;
+};
+
+export class WideningController {
+  /** Per profile key: the widening policies last reported ("" = honoured). */
+  private readonly reported = new Map<string, string>();
+  /** Per namespace: the policies that undercut its baseline, as last reported. */
+  private readonly undercuts = new Map<string, string>();
+  /** Per profile key: the condition we last applied and when (its echo may not be cached yet). */
+  private readonly written = new Map<string, { condition: unknown; at: number }>();
+  private readonly pods = new WeakMap<SlimPod, Pod | undefined>();
+  private readonly validations = new Map<string, Validation>();
+
+  /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
+  onUndercutCount: ((count: number) => void) | undefined;
+
+  constructor(private readonly deps: WideningControllerDeps) {
+    deps.profiles.addIndex(BY_NAMESPACE, byNamespace);
+    deps.policies.addIndex(BY_NAMESPACE, byNamespace);
+  }
+
+  /** Enforce profiles whose intent is widened now. */
+  get widenedProfiles(): number {
+    let n = 0;
+    for (const set of this.reported.values()) if (set !== '') n++;
+    return n;
+  }
+
+  /** Protected namespaces whose baseline a foreign policy undercuts now. */
+  get undercutNamespaces(): number {
+    let n = 0;
+    for (const set of this.undercuts.values()) if (set !== '') n++;
+    return n;
+  }
+
+  /** Namespaces whose report names peers elsewhere: a namespace's labels can change it. */
+  private widenedNamespaces(): string[] {
+    const out = new Set<string>();
+    for (const [key, set] of this.reported) if (set !== '') out.add(key.slice(0, key.indexOf('/')));
+    for (const [ns, set] of this.undercuts) if (set !== '') out.add(ns);
+    return [...out];
+  }
+
+  /** Which namespaces an informer event touches; the work queue dedupes. */
+  eventKeys(inScope: (namespace: string | undefined) => string[]) {
+    const podSeen = new Map<string, string>();
+    const labelsSeen = new Map<string, string>();
+    const profileSeen = new Map<string, string>();
+    return {
+      policy: (_e: InformerEvent, p: LivePolicy) => inScope(p.metadata.namespace),
+      // Its own namespace only: another namespace's report names this pod's namespace, not the
+      // pod, and picks up a namespace's first or last pod at the next resync.
+      pod: (e: InformerEvent, pod: SlimPod) => {
+        const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+        const seen = e === 'delete' ? undefined : JSON.stringify(knownPod(pod) ?? null);
+        if (e !== 'delete' && podSeen.get(key) === seen) return [];
+        if (seen === undefined) podSeen.delete(key);
+        else podSeen.set(key, seen);
+        return inScope(pod.metadata.namespace);
+      },
+      // A namespace's labels decide namespaceSelector peers: the namespaces already reported too.
+      namespace: (e: InformerEvent, ns: KubeObject) => {
+        const labels = e === 'delete' ? undefined : JSON.stringify(ns.metadata.labels ?? {});
+        if (e !== 'delete' && labelsSeen.get(ns.metadata.name) === labels) return [];
+        if (labels === undefined) labelsSeen.delete(ns.metadata.name);
+        else labelsSeen.set(ns.metadata.name, labels);
+        return [...new Set([ns.metadata.name, ...this.widenedNamespaces()])].flatMap(inScope);
+      },
+      // A new spec or Ready appearing (we report after it), a profile gone, or our condition
+      // changed by someone else; not the echo of our own write.
+      profile: (e: InformerEvent, p: ProfileObject) => {
+        const key = `${p.metadata.namespace}/${p.metadata.name}`;
+        const seen = e === 'delete' ? undefined : `${p.metadata.generation}/${readyOf(p) !== undefined}`;
+        const ours = this.written.get(key)?.condition;
+        const theirs = ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)) ?? null, ours);
+        if (e !== 'delete' && profileSeen.get(key) === seen && !theirs) return [];
+        if (seen === undefined) profileSeen.delete(key);
+        else profileSeen.set(key, seen);
+        return inScope(p.metadata.namespace);
+      },
+    };
+  }
+
+  /** Every namespace worth a look: those with profiles, and protected ones (start-up, resync). */
+  namespacesToResync(): string[] {
+    const out = new Set<string>();
+    for (const p of this.deps.profiles.list()) if (p.metadata.namespace) out.add(p.metadata.namespace);
+    for (const ns of this.deps.namespaces.list()) if (isMarkedProtected(ns)) out.add(ns.metadata.name);
+    return [...out];
+  }
+
+  async reconcile(namespace: string): Promise<Outcome> {
+    const ns = this.deps.namespaces.get(namespace);
+    const profiles = this.deps.profiles
+      .byIndex(BY_NAMESPACE, namespace)
+      .filter((p) => !p.metadata.deletionTimestamp);
+    const isProtected = ns !== undefined && isMarkedProtected(ns) && this.deps.expectedBaseline !== undefined;
+    this.forgetGone(namespace, profiles);
+    if (!ns || ns.metadata.deletionTimestamp || (profiles.length === 0 && !isProtected)) {
+      this.undercuts.delete(namespace);
+      this.onUndercutCount?.(this.undercutNamespaces);
+      return undefined;
+    }
+    const intents = namespaceIntents({
+      namespace,
+      namespaces: this.deps.namespaces
+        .list()
+        .map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
+      pods: this.livePods(),
+      policies: this.deps.policies.byIndex(BY_NAMESPACE, namespace),
+      profiles,
+      expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
+      protected: isProtected,
+      validate: (profile) => this.validated(profile),
+    });
+    const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
+    // One write at a time per namespace: at a cold start, enforcement (the profile controller's
+    // writes) goes first; a namespace of 50 profiles must not put 50 status writes ahead of it.
+    for (const i of intents.profiles) await this.report(byKey.get(i.key) as ProfileObject, i);
+    this.reportUndercut(ns, intents.undercut);
+    return undefined;
+  }
+
+  /** A spec is validated once per uid and generation, not at every look at its namespace. */
+  private validated(profile: unknown): Validation {
+    const meta = (profile as ProfileObject).metadata;
+    const key = `${meta.uid}/${meta.generation}`;
+    let v = this.validations.get(key);
+    if (!v) {
+      v = validateProfile(profile);
+      if (this.validations.size >= MAX_VALIDATIONS) this.validations.clear();
+      this.validations.set(key, v);
+    }
+    return v;
+  }
+
+  private livePods(): Pod[] {
+    const out: Pod[] = [];
+    for (const slim of this.deps.pods.list()) {
+      if (!this.pods.has(slim)) this.pods.set(slim, knownPod(slim));
+      const pod = this.pods.get(slim);
+      if (pod) out.push(pod);
+    }
+    return out;
+  }
+
+  private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
+    const present = new Set(profiles.map((p) => `${namespace}/${p.metadata.name}`));
+    for (const memo of [this.reported, this.written])
+      for (const key of [...memo.keys()])
+        if (key.startsWith(`${namespace}/`) && !present.has(key)) memo.delete(key);
+  }
+
+  private async report(profile: ProfileObject, intent: ProfileIntent): Promise<void> {
+    const current = intentOf(profile);
+    // After the profile's own Ready: a reader sees Ready first, and the intent of policies in place.
+    if (readyOf(profile) === undefined) return;
+    if (!intent.widening) {
+      // Audit or invalid: no promise to report on; ours goes (an apply without it releases it).
+      this.reported.delete(intent.key);
+      if (current) await this.apply(profile, intent.key, [], undefined);
+      return;
+    }
+    const desired = intentCondition(intent.widening);
+    const set = intent.widening.policies.join(', ');
+    const previous = this.reported.get(intent.key);
+    this.reported.set(intent.key, set);
+    if (previous === undefined ? !isDeepStrictEqual(withoutTime(current), desired) : previous !== set) {
+      if (set !== '') this.event(profile, 'Warning', IntentReason.Widened, desired.message);
+      else if (previous !== undefined) this.event(profile, 'Normal', IntentReason.Honored, desired.message);
+    }
+    if (isDeepStrictEqual(withoutTime(current), desired)) return;
+    const lastTransitionTime =
+      current && current.status === desired.status ? current.lastTransitionTime : this.deps.now();
+    await this.apply(profile, intent.key, [{ ...desired, lastTransitionTime }], desired);
+  }
+
+  private async apply(
+    profile: ProfileObject,
+    key: string,
+    conditions: Condition[],
+    desired: Omit<Condition, 'lastTransitionTime'> | undefined,
+  ): Promise<void> {
+    const memo = this.written.get(key);
+    if (memo && isDeepStrictEqual(memo.condition, desired ?? null) && Date.now() - memo.at < PENDING_MS)
+      return;
+    // Remembered before the write: its watch echo may arrive before the request resolves.
+    this.written.set(key, { condition: desired ?? null, at: Date.now() });
+    try {
+      await this.deps.status.applyConditions(
+        profile.metadata.namespace as string,
+        profile.metadata.name,
+        conditions,
+      );
+    } catch (error) {
+      this.written.delete(key);
+      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing to report on
+    }
+  }
+
+  private reportUndercut(ns: KubeObject, undercut: ProfileIntent['widening']): void {
+    const name = ns.metadata.name;
+    const set = undercut ? undercut.policies.join(', ') : '';
+    const previous = this.undercuts.get(name) ?? '';
+    this.undercuts.set(name, set);
+    this.onUndercutCount?.(this.undercutNamespaces);
+    if (!undercut || set === '' || set === previous) return;
+    this.deps.log.warn({ namespace: name, policies: undercut.policies }, 'deny-all baseline undercut');
+    this.deps.events.record(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        namespace: name,
+        name,
+        ...(ns.metadata.uid ? { uid: ns.metadata.uid } : {}),
+      },
+      'Warning',
+      BASELINE_UNDERCUT_REASON,
+      EventAction.Analyze,
+      undercutNote(undercut),
+    );
+  }
+
+  private event(profile: ProfileObject, type: EventType, reason: string, note: string): void {
+    this.deps.events.record(
+      {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        namespace: profile.metadata.namespace as string,
+        name: profile.metadata.name,
+        ...(profile.metadata.uid ? { uid: profile.metadata.uid } : {}),
+      },
+      type,
+      reason,
+      EventAction.Analyze,
+      note,
+    );
+  }
+}
+
+/** With --baseline=false there is no baseline to leave out: one that matches no policy by name. */
+const emptyBaseline = (namespace: string): NetworkPolicy => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: '', namespace, labels: {} },
+  spec: { podSelector: {}, policyTypes: [] },
+});
+
+export const WIDENING_CONTROLLER = 'intent-widening';
+
+/** No pods cache: what the controller reads when the operator may not watch pods. */
+const NO_PODS = { list: () => [] } as unknown as ObjectCache<SlimPod>;
+
+/**
+ * The intent-widening controller's registration: it reads profiles, every NetworkPolicy, pods and
+ * namespaces; an event queues the namespaces it touches (widening-controller.ts says which).
+ */
+export const setupWideningController: ControllerSetup = (manager) => {
+  const { options } = manager;
+  const namespaces = manager.cache(NAMESPACES);
+  const controller = new WideningController({
+    profiles: manager.cache(PROFILES),
+    policies: manager.cache(MANAGED_POLICIES),
+    // Pods only with the pods RBAC (--audit-evidence): without it, components are judged as the
+    // pods their matchLabels select, and peers are those and addresses.
+    pods: options.auditEvidence ? manager.cache(PODS) : NO_PODS,
+    namespaces,
+    status: new IntentStatusWriter(manager.rest),
+    events: manager.events,
+    expectedBaseline: options.baseline
+      ? (ns) => baselinePolicyFor(ns, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
+      : undefined,
+    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    log: manager.log,
+  });
+  registerWideningMetrics(manager.metrics.registry, () => controller.widenedProfiles);
+  // The baseline controller registers the gauge (protected, unprotected at scrape); undercut is ours.
+  const baselineGauge = manager.metrics.registry.getSingleMetric('apptrust_baseline_namespaces') as
+    | Gauge
+    | undefined;
+  controller.onUndercutCount = (n) => baselineGauge?.set({ state: 'undercut' }, n);
+  controller.onUndercutCount(0);
+  const inScope = namespaceKeys(options);
+  const keys = controller.eventKeys(inScope);
+  return {
+    name: WIDENING_CONTROLLER,
+    watches: [
+      watch(manager.cache(MANAGED_POLICIES), keys.policy),
+      ...(options.auditEvidence ? [watch(manager.cache(PODS), keys.pod)] : []),
+      watch(namespaces, keys.namespace),
+      watch(manager.cache(PROFILES), keys.profile),
+    ],
+    keys: () => controller.namespacesToResync().flatMap(inScope),
+    async reconcile(key) {
+      return { outcome: await controller.reconcile(key) };
+    },
+  };
+};
