@@ -123,7 +123,9 @@ run: build ## Run the operator (ARGS="--flag=value ..."): current kubeconfig, or
 install: build ## Install the CRD into the current kubeconfig's cluster
 	node dist-test/hack/cluster/cli.js install-crds
 
-uninstall: $(KUBECTL_DEP) ## Delete the CRDs: every profile and, through owner references, its NetworkPolicies go too; the baseline record
+uninstall: $(KUBECTL_DEP) ## Delete the admission policies, then the CRDs: every profile and, through owner references, its NetworkPolicies go too; the baseline record
+	$(KUBECTL) delete --ignore-not-found -k config/admission/lock
+	$(KUBECTL) delete --ignore-not-found -k config/admission
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag) with server-side apply
@@ -134,6 +136,7 @@ deploy: $(KUBECTL_DEP) ## Deploy CRD, RBAC and the operator (image IMG=name:tag)
 	$(KUBECTL) apply --server-side --field-manager=apptrust-deploy -k $(DEPLOY_DIR)
 
 undeploy: $(KUBECTL_DEP) ## Remove the operator and its admission gate; the CRD, profiles, their policies and the baselines stay (see uninstall)
+	$(KUBECTL) delete --ignore-not-found -k config/admission/lock
 	$(KUBECTL) delete --ignore-not-found -k config/admission
 	$(KUBECTL) delete --ignore-not-found -k config/operator
 

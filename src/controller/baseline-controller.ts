@@ -1,8 +1,8 @@
 // The namespace-baseline controller's registration (controller-runtime's SetupWithManager): it
-// reads namespaces and our NetworkPolicies; a namespace event, or an event of the baseline policy in
-// it, queues the namespace. Also with --baseline=false: the reconciler then removes what it created
+// reads namespaces and NetworkPolicies; a namespace event, or an event of the policy named
+// apptrust-default-deny in it (whatever its labels: a tenant can strip them), queues the namespace. Also with --baseline=false: the reconciler then removes what it created
 // (rollback).
-import { BASELINE_POLICY_KIND, POLICY_KIND_LABEL } from '../api/v1alpha1/keys.js';
+import { BASELINE_POLICY_NAME } from '../compiler/index.js';
 import type { OperatorOptions } from '../config.js';
 import { BaselineRecord } from '../kube/baseline-record.js';
 import { NamespaceLabels } from '../kube/namespace-labels.js';
@@ -52,9 +52,7 @@ export const setupBaselineController: ControllerSetup = (manager) => {
       watch(
         policies,
         (_event, policy) =>
-          policy.metadata.labels?.[POLICY_KIND_LABEL] === BASELINE_POLICY_KIND
-            ? keyOf(policy.metadata.namespace)
-            : [],
+          policy.metadata.name === BASELINE_POLICY_NAME ? keyOf(policy.metadata.namespace) : [],
         allNamespaces,
       ),
     ],

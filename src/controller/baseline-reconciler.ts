@@ -1,8 +1,12 @@
 // Keeps `apptrust-default-deny` in every namespace in scope (baseline-scope.ts): created, re-created
 // when deleted, restored when edited, then the namespace is marked protected (the admission gate
-// admits its pods from then on). Removed when the namespace opts out; with --baseline=false every
-// baseline of ours, every marker and the record go (rollback). It only ever touches a policy it
-// created: our managed-by and baseline kind labels and no controller (a profile's policy has one).
+// admits its pods from then on). In a namespace in scope the policy of that NAME is the baseline,
+// whatever labels or owners it carries (a tenant can strip a label; a profile can never render that
+// name): it is put back as rendered. When it cannot be, the marker goes first, so the gate refuses
+// pods again. Removed when the namespace opts out; with --baseline=false every baseline of ours,
+// every marker and the record go (rollback): removal touches only a policy the operator created
+// (our managed-by and baseline kind labels, no controller).
+import type { Logger } from 'pino';
 import { BaselineEventReason, EventAction } from '../api/v1alpha1/index.js';
 import {
   BASELINE_OPT_OUT_VALUE,
@@ -12,6 +16,7 @@ import {
   type CompilerSettings,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
+  type NetworkPolicy,
   POLICY_KIND_LABEL,
 } from '../compiler/index.js';
 import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record.js';
@@ -48,11 +53,11 @@ export interface BaselineReconcilerDeps {
   namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
   policies: Pick<ObjectCache<LivePolicy>, 'get'>;
   record: Pick<BaselineRecord, 'ensure' | 'remove'>;
-  labels: Pick<NamespaceLabels, 'set'>;
+  labels: Pick<NamespaceLabels, 'set' | 'mayPatch'>;
   events: Pick<EventRecorder, 'record'>;
   compiler: CompilerSettings;
   baseline: BaselineSettings;
-  /** A foreign policy holding the name is not in our cache (no event when it goes): look again. */
+  /** Retry after a baseline could not be put in place (the queue's backoff comes on top of errors). */
   blockedRetryMs: number;
 }
 
@@ -67,6 +72,16 @@ export function isOurBaseline(policy: KubeObject): boolean {
   );
 }
 
+/** The namespace's baseline is in force exactly as rendered (labels, annotations, spec; no owner). */
+export function isBaselineInForce(live: LivePolicy | undefined, desired: NetworkPolicy): boolean {
+  return (
+    live !== undefined &&
+    !live.metadata.deletionTimestamp &&
+    (live.metadata.ownerReferences ?? []).length === 0 &&
+    isUpToDate(live, desired)
+  );
+}
+
 /** The scope settings as the admission gate reads them from the record (sorted: a stable write). */
 export function recordSpec(settings: BaselineScopeSettings): BaselineRecordSpec {
   return {
@@ -78,6 +93,9 @@ export function recordSpec(settings: BaselineScopeSettings): BaselineRecordSpec 
 
 export class BaselineReconciler {
   private enabledSince: Promise<string> | undefined;
+  /** May this identity write the marker (granted only with the marker guard)? Asked once. */
+  private marking: Promise<boolean> | undefined;
+  private markerAllowed: boolean | undefined;
   private recordRemoved: Promise<void> | undefined;
 
   constructor(private readonly deps: BaselineReconcilerDeps) {}
@@ -87,33 +105,68 @@ export class BaselineReconciler {
     if (!ns || ns.metadata.deletionTimestamp) return {};
     const live = this.deps.policies.get(`${namespaceName}/${BASELINE_POLICY_NAME}`);
     const ours = live && isOurBaseline(live) ? live : undefined;
-    if (!this.deps.baseline.enabled) return this.rollBack(ns, ours);
+    if (!this.deps.baseline.enabled) return this.rollBack(ns, ours, ctx.log);
 
     const decision = await this.scopeOf(ns, ours !== undefined);
     if (decision.unknownValue !== undefined) this.warnUnknownValue(ns, decision.unknownValue);
     if (!decision.inScope) {
       // An existing namespace that never opted in is not ours to touch; the others opted out.
-      if (decision.reason !== 'existing') await this.remove(ns, ours, `namespace is ${decision.reason}`);
+      if (decision.reason !== 'existing')
+        await this.remove(ns, ours, `namespace is ${decision.reason}`, ctx.log);
       return {};
     }
-    if (live && !ours) return this.blocked(ns, 'is not one the operator created', ctx);
-    if (!(await this.ensurePolicy(ns, ours, ctx)))
-      return { outcome: { requeueAfterMs: this.deps.blockedRetryMs } };
-    if (!isMarkedProtected(ns)) await this.deps.labels.set(namespaceName, PROTECTED_LABEL, PROTECTED_VALUE);
+    try {
+      await this.ensurePolicy(ns, live);
+    } catch (error) {
+      return this.blocked(ns, error, ctx.log);
+    }
+    if (!isMarkedProtected(ns) && (await this.mayMark(ctx.log)))
+      await this.deps.labels.set(namespaceName, PROTECTED_LABEL, PROTECTED_VALUE);
     return {};
   }
 
-  /** In scope and not yet marked (pods wait at the admission gate) vs marked, for the metrics. */
+  private mayMark(log: Logger): Promise<boolean> {
+    if (!this.marking) {
+      this.marking = this.deps.labels.mayPatch().then((allowed) => {
+        this.markerAllowed = allowed;
+        if (!allowed)
+          log.info(
+            'no permission to patch namespaces (the admission gate and its marker guard are not installed): namespaces are not marked protected',
+          );
+        return allowed;
+      });
+      this.marking.catch(() => {
+        this.marking = undefined; // asked again by the next reconcile
+      });
+    }
+    return this.marking;
+  }
+
+  /**
+   * In scope: protected only when marked AND the cached baseline is in force as rendered; anything
+   * else (not marked yet, edited, deleted, not restorable) is unprotected. For the metrics.
+   */
   async protectionCounts(): Promise<{ protected: number; unprotected: number }> {
     const counts = { protected: 0, unprotected: 0 };
     if (!this.deps.baseline.enabled || !this.enabledSince) return counts;
     for (const ns of this.deps.namespaces.list()) {
       if (ns.metadata.deletionTimestamp) continue;
-      const ours = this.deps.policies.get(`${ns.metadata.name}/${BASELINE_POLICY_NAME}`);
-      const decision = await this.scopeOf(ns, ours !== undefined && isOurBaseline(ours));
-      if (decision.inScope) counts[isMarkedProtected(ns) ? 'protected' : 'unprotected']++;
+      const live = this.deps.policies.get(`${ns.metadata.name}/${BASELINE_POLICY_NAME}`);
+      const decision = await this.scopeOf(ns, live !== undefined && isOurBaseline(live));
+      if (!decision.inScope) continue;
+      // Without the gate (no marker permission) the policy alone protects the namespace.
+      const marked = isMarkedProtected(ns) || this.markerAllowed === false;
+      const inForce = marked && isBaselineInForce(live, this.desiredFor(ns.metadata.name));
+      counts[inForce ? 'protected' : 'unprotected']++;
     }
     return counts;
+  }
+
+  private desiredFor(namespace: string): NetworkPolicy {
+    return baselinePolicyFor(namespace, {
+      allowDNS: this.deps.baseline.allowDNS,
+      settings: this.deps.compiler,
+    });
   }
 
   private async scopeOf(ns: KubeObject, hasOurBaseline: boolean): Promise<ScopeDecision> {
@@ -123,39 +176,24 @@ export class BaselineReconciler {
     );
   }
 
-  /** Creates or restores our baseline; false when a foreign policy holds the name. */
-  private async ensurePolicy(
-    ns: KubeObject,
-    ours: LivePolicy | undefined,
-    ctx: ReconcileContext,
-  ): Promise<boolean> {
-    const name = ns.metadata.name;
-    const desired = baselinePolicyFor(name, {
-      allowDNS: this.deps.baseline.allowDNS,
-      settings: this.deps.compiler,
-    });
-    if (ours && isUpToDate(ours, desired)) return true;
-    if (ours) {
-      await this.deps.store.replace(ours, desired);
+  /** Creates the baseline, or puts the policy of its name back as rendered (labels, annotations, spec, no owners). */
+  private async ensurePolicy(ns: KubeObject, live: LivePolicy | undefined): Promise<void> {
+    const desired = this.desiredFor(ns.metadata.name);
+    if (isBaselineInForce(live, desired)) return;
+    if (live) {
+      await this.deps.store.replace(live, desired);
+      const how = isOurBaseline(live) ? 'edited' : "stripped of the operator's labels or given an owner";
       this.event(
         ns,
         'Normal',
         BaselineEventReason.BaselineRestored,
         EventAction.Restore,
-        `${BASELINE_POLICY_NAME} put back as it was`,
+        `${BASELINE_POLICY_NAME} was ${how}: put back as rendered`,
       );
-      return true;
+      return;
     }
-    try {
-      await this.deps.store.create(desired);
-    } catch (error) {
-      // Not in our cache, so without our labels: someone else's policy of that name.
-      if (error instanceof KubeApiError && error.reason === 'AlreadyExists') {
-        this.blocked(ns, 'exists and is not one the operator created', ctx);
-        return false;
-      }
-      throw error;
-    }
+    // AlreadyExists: a policy of that name our cache has not seen yet; the retry replaces it.
+    await this.deps.store.create(desired);
     const [reason, note] = isMarkedProtected(ns)
       ? [BaselineEventReason.BaselineRestored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
       : [
@@ -163,24 +201,34 @@ export class BaselineReconciler {
           `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`,
         ];
     this.event(ns, 'Normal', reason, EventAction.Create, note);
-    return true;
   }
 
-  /** A policy of the baseline's name that is not ours: never taken over; the namespace stays unmarked. */
-  private blocked(ns: KubeObject, why: string, ctx: ReconcileContext): Reconciled {
-    ctx.log.warn({ namespace: ns.metadata.name }, `${BASELINE_POLICY_NAME} ${why}; left alone`);
+  /**
+   * The baseline could not be put in place: the marker goes first (the admission gate then refuses
+   * new pods of the namespace, and the metrics count it unprotected), then a retry.
+   */
+  private async blocked(ns: KubeObject, error: unknown, log: Logger): Promise<Reconciled> {
+    const why = error instanceof KubeApiError ? `${error.reason}: ${error.message}` : String(error);
+    log.warn({ namespace: ns.metadata.name, err: error }, `${BASELINE_POLICY_NAME} not in place`);
+    if (isMarkedProtected(ns) && (await this.mayMark(log)))
+      await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
     this.event(
       ns,
       'Warning',
       BaselineEventReason.BaselineBlocked,
       EventAction.Create,
-      `NetworkPolicy ${BASELINE_POLICY_NAME} ${why}: it is left alone and the namespace is not marked protected, so the admission gate refuses new pods; delete or rename that policy, or opt out with ${OPT_OUT}`,
+      `NetworkPolicy ${BASELINE_POLICY_NAME} could not be put in place (${why}): the namespace is not marked protected, so the admission gate refuses new pods until it is; retrying`,
     );
     return { outcome: { requeueAfterMs: this.deps.blockedRetryMs } };
   }
 
   /** Opt-out, exclusion: our baseline and our marker go; anything else stays. */
-  private async remove(ns: KubeObject, ours: LivePolicy | undefined, why: string): Promise<void> {
+  private async remove(
+    ns: KubeObject,
+    ours: LivePolicy | undefined,
+    why: string,
+    log: Logger,
+  ): Promise<void> {
     if (ours) {
       try {
         await this.deps.store.delete(ns.metadata.name, ours.metadata.name, ours.metadata.uid);
@@ -195,20 +243,21 @@ export class BaselineReconciler {
         `${BASELINE_POLICY_NAME} removed: ${why}`,
       );
     }
-    if (isMarkedProtected(ns)) await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
+    if (isMarkedProtected(ns) && (await this.mayMark(log)))
+      await this.deps.labels.set(ns.metadata.name, PROTECTED_LABEL, null);
   }
 
   /**
    * --baseline=false. The record goes first: without it the admission gate admits every pod, so
    * removing markers afterwards can never leave a namespace whose pods are refused.
    */
-  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined): Promise<Reconciled> {
+  private async rollBack(ns: KubeObject, ours: LivePolicy | undefined, log: Logger): Promise<Reconciled> {
     if (!this.recordRemoved) this.recordRemoved = this.deps.record.remove();
     await this.recordRemoved.catch((error: unknown) => {
       this.recordRemoved = undefined;
       throw error;
     });
-    await this.remove(ns, ours, 'the operator runs with --baseline=false');
+    await this.remove(ns, ours, 'the operator runs with --baseline=false', log);
     return {};
   }
 

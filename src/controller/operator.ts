@@ -12,6 +12,7 @@ import type { KubeAccess } from '../kube/kube-access.js';
 import { LeaderElector } from '../kube/leader.js';
 import { PolicyStore } from '../kube/policy-store.js';
 import { KubeRest } from '../kube/rest.js';
+import { setupAdmissionGateController } from './admission-gate-controller.js';
 import { setupBaselineController } from './baseline-controller.js';
 import { CacheSet } from './caches.js';
 import {
@@ -31,6 +32,7 @@ export const CONTROLLERS: readonly ControllerSetup[] = [
   setupProfileController,
   setupBaselineController,
   setupWideningController,
+  setupAdmissionGateController,
 ];
 
 export interface OperatorHooks {

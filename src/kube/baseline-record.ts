@@ -1,8 +1,10 @@
 // The cluster-side record of the baseline: a BaselineRecord (crds/apptrust.dev_baselinerecords.yaml)
-// in the operator's namespace. Its creationTimestamp (the API server's clock, never the operator's)
-// is when the baseline was first enabled in the cluster; it is created once and only rollback
-// (--baseline=false) deletes it. Its spec is the scope, which the admission gate reads through its
-// paramRef (a custom resource, not a ConfigMap: see the CRD file for the API server bug).
+// in the operator's namespace. `spec.enabledSince` is when the baseline was first enabled in the
+// cluster: the creationTimestamp of the first record (the API server's clock, never the
+// operator's), copied into the spec so that a record re-created after a deletion keeps the original
+// time. Only rollback (--baseline=false) deletes it (an admission policy refuses anyone else). Its
+// spec is the scope, which the admission gate reads through its paramRef (a custom resource, not a
+// ConfigMap: see the CRD file for the API server bug).
 import { isDeepStrictEqual } from 'node:util';
 import { GROUP, VERSION } from '../api/v1alpha1/index.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../compiler/index.js';
@@ -19,6 +21,8 @@ export interface BaselineRecordSpec {
   excluded: string[];
   watched: string[];
   existing: boolean;
+  /** RFC 3339; absent only on a record written by an older operator (then creationTimestamp). */
+  enabledSince?: string;
 }
 
 interface RecordObject extends KubeObject {
@@ -27,15 +31,37 @@ interface RecordObject extends KubeObject {
 }
 
 export class BaselineRecord {
+  /** The original time, once read: what a re-created record carries. */
+  private since: string | undefined;
+
   constructor(
     private readonly rest: KubeRest,
     private readonly namespace: string,
   ) {}
 
-  /** Creates the record when absent, brings its spec up to date; returns when the baseline was first enabled. */
-  async ensure(spec: BaselineRecordSpec): Promise<string> {
+  /** When the baseline was first enabled, as far as this process knows (undefined before the first ensure). */
+  get enabledSince(): string | undefined {
+    return this.since;
+  }
+
+  /** Whether the record exists (false also when its CRD is gone); remembers its time when it does. */
+  async exists(): Promise<boolean> {
+    const record = await this.read();
+    if (record) this.since ??= record.spec?.enabledSince ?? record.metadata.creationTimestamp;
+    return record !== undefined;
+  }
+
+  /**
+   * Creates the record when absent (with the original time when this process knew it), brings its
+   * spec up to date; returns when the baseline was first enabled.
+   */
+  async ensure(scope: BaselineRecordSpec): Promise<string> {
     let record = await this.read();
-    if (!record) record = await this.create(spec);
+    if (!record)
+      record = await this.create({ ...scope, ...(this.since ? { enabledSince: this.since } : {}) });
+    const since = record.spec?.enabledSince ?? this.since ?? record.metadata.creationTimestamp;
+    if (!since) throw new Error(`${this.namespace}/${BASELINE_RECORD_NAME} has no creationTimestamp`);
+    const spec = { ...scope, enabledSince: since };
     if (!isDeepStrictEqual(record.spec, spec)) {
       // A PUT with the read resourceVersion: a concurrent change is a Conflict and the caller retries.
       record = await this.rest.request<RecordObject>({
@@ -45,8 +71,7 @@ export class BaselineRecord {
         body: { ...record, spec },
       });
     }
-    const since = record.metadata.creationTimestamp;
-    if (!since) throw new Error(`${this.namespace}/${BASELINE_RECORD_NAME} has no creationTimestamp`);
+    this.since = since;
     return since;
   }
 

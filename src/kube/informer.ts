@@ -21,6 +21,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. /apis/networking.k8s.io/v1/networkpolicies. */
   path: string;
   labelSelector?: string;
+  /** e.g. metadata.name=X: one object, which RBAC can then grant by resourceNames. */
+  fieldSelector?: string;
   /** Inactivity after which client-node ends a watch (default WATCH_INACTIVITY_MS; tests shorten it). */
   watchInactivityMs?: number;
   /** What to keep of each object (client-go's SetTransform); default `slim`. */
@@ -234,6 +236,7 @@ export class Informer<T extends KubeObject> {
     do {
       const page: KubeList<T> = await this.rest.get<KubeList<T>>(this.options.path, {
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
         limit: this.options.pageSize ?? LIST_PAGE_SIZE,
         continue: next,
       });
@@ -297,6 +300,7 @@ export class Informer<T extends KubeObject> {
         : { resourceVersion: this.resourceVersion }),
       allowWatchBookmarks: true,
       labelSelector: this.options.labelSelector,
+      fieldSelector: this.options.fieldSelector,
       timeoutSeconds: 300 + Math.floor(Math.random() * 300),
     };
     this.abort = await watchStream(

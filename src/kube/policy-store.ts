@@ -78,7 +78,9 @@ export class PolicyStore implements PolicyWriter {
       ...(desired.metadata.annotations || live.metadata.annotations
         ? { annotations: { ...live.metadata.annotations, ...desired.metadata.annotations } }
         : {}),
-      ...(desired.metadata.ownerReferences ? { ownerReferences: desired.metadata.ownerReferences } : {}),
+      // Exactly the desired owners: none for the baseline (an owner a tenant added would let the
+      // garbage collector delete it).
+      ownerReferences: desired.metadata.ownerReferences ?? [],
     };
     const body = { apiVersion: desired.apiVersion, kind: desired.kind, metadata, spec: desired.spec };
     return this.rest.request({

@@ -45,10 +45,16 @@ export const NAMESPACED_RULES: PolicyRule[] = [
 
 /** Always cluster-wide: namespaces are cluster-scoped (the baseline and the terminating check). */
 export const CLUSTER_SCOPED_RULES: PolicyRule[] = [
-  // patch: the baseline's protected marker label, a merge patch of that label only (the marker
-  // guard admission policy refuses this identity any other change to a Namespace).
-  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch', 'patch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
 ];
+
+/**
+ * The baseline's protected marker label, a merge patch of that label only. Granted only together
+ * with the marker guard admission policy, which refuses this identity any other change to a
+ * Namespace (config/admission/marker-role.yaml, Helm: with baseline.admissionGate); without it the
+ * operator marks nothing (it asks the API server whether it may).
+ */
+export const MARKER_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['namespaces'], verbs: ['patch'] }];
 
 /** The ClusterRole of config/default: everything cluster-wide. */
 export const CLUSTER_RULES: PolicyRule[] = [...NAMESPACED_RULES, ...CLUSTER_SCOPED_RULES];
@@ -100,13 +106,15 @@ export const BASELINE_RECORD_RULES: PolicyRule[] = [
     apiGroups: [GROUP],
     resources: ['baselinerecords'],
     resourceNames: [BASELINE_RECORD_NAME],
-    verbs: ['get', 'update', 'delete'],
+    // list/watch with fieldSelector metadata.name: the operator re-creates the record when it goes.
+    verbs: ['get', 'list', 'watch', 'update', 'delete'],
   },
 ];
 
 export const OPERATOR_NAME = 'apptrust-operator';
 export const LEADER_ELECTION_ROLE = `${OPERATOR_NAME}-leader-election`;
 export const BASELINE_RECORD_ROLE = `${OPERATOR_NAME}-baseline-record`;
+export const MARKER_ROLE = `${OPERATOR_NAME}-namespace-marker`;
 export const AUDIT_EVIDENCE_ROLE = `${OPERATOR_NAME}-audit-evidence`;
 export const METRICS_AUTH_ROLE = `${OPERATOR_NAME}-metrics-auth`;
 /** The contract's name: what a monitoring setup binds its scraper to. */

@@ -9,7 +9,12 @@ import { BASELINE_RECORD_NAME } from '../../src/kube/baseline-record.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { baselineRecord, namespace, networkPolicy } from '../../src/kube/paths.js';
-import { AUDIT_EVIDENCE_RULES, BASELINE_RECORD_RULES, CLUSTER_RULES } from '../../src/kube/rbac.js';
+import {
+  AUDIT_EVIDENCE_RULES,
+  BASELINE_RECORD_RULES,
+  CLUSTER_RULES,
+  MARKER_RULES,
+} from '../../src/kube/rbac.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from './cluster.js';
 import { TEST_OPERATOR_NAMESPACE } from './operator.js';
@@ -74,27 +79,45 @@ export const eventWith = (rest: KubeRest, ns: string, reason: string) =>
 
 type Manifest = { kind: string; metadata: { name: string }; [key: string]: unknown };
 
-/** config/admission as `kubectl apply -k` would send it, the guard naming `operatorUsername`. */
-export function admissionObjects(operatorUsername = OPERATOR_USERNAME): Manifest[] {
-  return ['gate.yaml', 'marker-guard.yaml'].flatMap((file) => {
+/** The admission policies and bindings of config/admission (the lock: `lock/lock.yaml`). */
+export const ADMISSION_FILES = [
+  'gate.yaml',
+  'marker-guard.yaml',
+  'exemption.yaml',
+  'baseline-guard.yaml',
+  'record-guard.yaml',
+];
+
+/**
+ * The admission policies and bindings of `files` as `kubectl apply -k` would send them, naming
+ * `operatorUsername` (RBAC objects are left out: the tests grant their own accounts).
+ */
+export function admissionObjects(operatorUsername = OPERATOR_USERNAME, files = ADMISSION_FILES): Manifest[] {
+  return files.flatMap((file) => {
     const text = readFileSync(join(ROOT, 'config', 'admission', file), 'utf8').replaceAll(
       `'${OPERATOR_USERNAME}'`,
       `'${operatorUsername}'`,
     );
-    return parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+    return parseAllDocuments(text)
+      .map((d) => d.toJS() as Manifest)
+      .filter((m) => m.kind.startsWith('ValidatingAdmissionPolicy'));
   });
 }
 
 const pathOf = (m: Manifest) =>
   `${ADMISSION}/${m.kind === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'validatingadmissionpolicybindings'}`;
 
-export async function applyAdmission(rest: KubeRest, operatorUsername?: string): Promise<void> {
-  for (const object of admissionObjects(operatorUsername))
+export async function applyAdmission(
+  rest: KubeRest,
+  operatorUsername?: string,
+  files?: string[],
+): Promise<void> {
+  for (const object of admissionObjects(operatorUsername, files))
     await rest.apply(`${pathOf(object)}/${object.metadata.name}`, object, 'apptrust-test');
 }
 
-export async function deleteAdmission(rest: KubeRest): Promise<void> {
-  for (const object of admissionObjects().reverse())
+export async function deleteAdmission(rest: KubeRest, files?: string[]): Promise<void> {
+  for (const object of admissionObjects(undefined, files).reverse())
     await rest.delete(`${pathOf(object)}/${object.metadata.name}`).catch(() => undefined);
 }
 
@@ -111,7 +134,7 @@ export function podBody(ns: string, name: string) {
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
 /** The paths and bodies that give ServiceAccount `account` the operator's RBAC (src/kube/rbac.ts). */
-function operatorAccountObjects(account: string): Array<[string, unknown]> {
+function operatorAccountObjects(account: string, withMarker = true): Array<[string, unknown]> {
   const subjects = [{ kind: 'ServiceAccount', name: account, namespace: OPERATOR_NAMESPACE }];
   const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: account });
   return [
@@ -129,8 +152,9 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
         metadata: { name: account },
-        // What config/default grants: the operator's rules and, on by default, Audit's evidence (pods).
-        rules: [...CLUSTER_RULES, ...AUDIT_EVIDENCE_RULES],
+        // Audit evidence is on by default; the marker rule where the test installs the marker
+        // guard (config/admission).
+        rules: [...CLUSTER_RULES, ...AUDIT_EVIDENCE_RULES, ...(withMarker ? MARKER_RULES : [])],
       },
     ],
     [
@@ -166,9 +190,14 @@ function operatorAccountObjects(account: string): Array<[string, unknown]> {
 }
 
 /** A ServiceAccount of the operator's namespace with the operator's RBAC: the identity the marker guard names. */
-export async function grantOperatorAccount(admin: KubeRest, account: string): Promise<void> {
+export async function grantOperatorAccount(
+  admin: KubeRest,
+  account: string,
+  withMarker = true,
+): Promise<void> {
   await ensureOperatorNamespace(admin);
-  for (const [path, body] of operatorAccountObjects(account)) await admin.apply(path, body, 'apptrust-test');
+  for (const [path, body] of operatorAccountObjects(account, withMarker))
+    await admin.apply(path, body, 'apptrust-test');
 }
 
 export async function removeOperatorAccount(admin: KubeRest, account: string): Promise<void> {

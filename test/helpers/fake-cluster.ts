@@ -341,6 +341,8 @@ export class FakeCluster {
       current.metadata.labels = labels;
       this.ok(act, undefined);
     },
+    /** The deploy manifests grant namespaces patch with the marker guard; here it is granted. */
+    mayPatch: async () => true,
   };
 
   /** BaselineRecord (the kube client): created when absent, its spec kept up to date, removed on rollback. */

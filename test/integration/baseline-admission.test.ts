@@ -41,7 +41,6 @@ import {
 } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { ROOT } from '../helpers/process.js';
-import { foreignPolicy } from '../helpers/profiles.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 
 const ACCOUNT = 'apptrust-gate-test';
@@ -110,6 +109,68 @@ async function apiServerMetrics(): Promise<string> {
   });
 }
 
+const BLOCKER = 'apptrust-test-block-networkpolicies';
+const ADMISSION_API = '/apis/admissionregistration.k8s.io/v1';
+
+/** An admission policy of the test that refuses NetworkPolicy writes in namespace `ns`. */
+async function blockPolicyWrites(ns: string): Promise<void> {
+  await admin.apply(
+    `${ADMISSION_API}/validatingadmissionpolicies/${BLOCKER}`,
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: BLOCKER },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ['networking.k8s.io'],
+              apiVersions: ['v1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['networkpolicies'],
+            },
+          ],
+        },
+        validations: [{ expression: 'false', message: 'blocked by the test' }],
+      },
+    },
+    'apptrust-test',
+  );
+  await admin.apply(
+    `${ADMISSION_API}/validatingadmissionpolicybindings/${BLOCKER}`,
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: BLOCKER },
+      spec: {
+        policyName: BLOCKER,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+      },
+    },
+    'apptrust-test',
+  );
+  await eventually('the test blocker to refuse', async () => {
+    try {
+      await admin.request({
+        method: 'POST',
+        path: networkPolicies(ns),
+        query: { dryRun: 'All' },
+        body: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'probe' },
+          spec: { podSelector: {} },
+        },
+      });
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+}
+
 async function startOperator(flags: string[] = []): Promise<void> {
   await operator?.stop();
   const kc = await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT);
@@ -151,6 +212,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopOperator();
   await deleteAdmission(admin);
+  await admin.delete(`${ADMISSION_API}/validatingadmissionpolicybindings/${BLOCKER}`).catch(() => undefined);
+  await admin.delete(`${ADMISSION_API}/validatingadmissionpolicies/${BLOCKER}`).catch(() => undefined);
   for (const ns of created) await deleteNamespace(admin, ns);
   await removeOperatorAccount(admin, ACCOUNT);
   operatorRest?.close();
@@ -258,11 +321,9 @@ describe('admission gate (config/admission)', () => {
   it('a blocked namespace is visible: a Warning Event, the unprotected gauge, the API server admission metric', async () => {
     const ns = await namespace('gate-blocked', { 'apptrust.dev/baseline': 'disabled' });
     blocked = ns;
-    await admin.request({
-      method: 'POST',
-      path: networkPolicies(ns),
-      body: foreignPolicy(BASELINE_POLICY_NAME),
-    });
+    // Another admission policy refuses every NetworkPolicy write here: the baseline cannot be put in
+    // place (the name alone no longer blocks it: in scope, the policy of that name is the baseline).
+    await blockPolicyWrites(ns);
     await setLabel(admin, ns, 'apptrust.dev/baseline', null);
     await eventually('a BaselineBlocked event', async () => {
       const events = await admin.get<{ items: Array<{ reason: string }> }>(

@@ -120,12 +120,16 @@ afterAll(async () => {
 });
 
 describe('namespace baseline scope', () => {
-  it('writes the record once: its creationTimestamp is when the baseline was first enabled', async () => {
-    const record = await eventually('the record', () => readRecord(rest));
+  it('writes the record once: its creationTimestamp, kept in spec.enabledSince, is when the baseline was first enabled', async () => {
+    const record = await eventually('the record', async () => {
+      const r = await readRecord(rest);
+      return (r?.spec as { enabledSince?: string } | undefined)?.enabledSince ? r : undefined;
+    });
     expect(record.spec).toEqual({
       excluded: ['apptrust-system', 'excluded-by-flag', 'kube-node-lease', 'kube-public', 'kube-system'],
       existing: false,
       watched: [],
+      enabledSince: record.metadata.creationTimestamp,
     });
     await restart([]);
     await control();
@@ -225,7 +229,7 @@ describe('namespace baseline scope', () => {
     }
   });
 
-  it('never claims a policy of that name it did not create: not a foreign one, not one owned by a profile', async () => {
+  it('the policy of that name in a namespace in scope is the baseline: a foreign one and one with an owner are put back as rendered', async () => {
     const foreign = await namespace('foreign', { 'apptrust.dev/baseline': 'disabled' });
     await rest.request({
       method: 'POST',
@@ -256,24 +260,20 @@ describe('namespace baseline scope', () => {
         },
       },
     });
-    const before = { foreign: await baselineOf(rest, foreign), owned: await baselineOf(rest, owned) };
-    // Opting back in: the namespace now wants the baseline; the name is taken.
+    // Opting back in: in a namespace in scope the policy of that name IS the baseline, whatever
+    // labels or owner it carries (a tenant can strip a label): put back as rendered, owner dropped.
     for (const ns of [foreign, owned]) await setLabel(ns, 'apptrust.dev/baseline', null);
     for (const ns of [foreign, owned]) {
-      const warning = await eventWith(rest, ns, 'BaselineBlocked');
-      expect(warning.type).toBe('Warning');
+      const restored = await eventually(`the baseline of ${ns} restored`, async () => {
+        const live = await baselineOf(rest, ns);
+        return live && isOurBaseline(live as KubeObject) ? live : undefined;
+      });
+      expect(restored.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      expect((restored as KubeObject).metadata.ownerReferences ?? []).toEqual([]);
+      await eventually(`the marker on ${ns}`, async () => ((await isMarked(rest, ns)) ? true : undefined));
+      const event = await eventWith(rest, ns, 'BaselineRestored');
+      expect(event.note).toContain('stripped');
     }
-    await control();
-    expect(await baselineOf(rest, foreign)).toEqual(before.foreign);
-    expect(await baselineOf(rest, owned)).toEqual(before.owned);
-    expect(await isMarked(rest, foreign)).toBe(false);
-    expect(await isMarked(rest, owned)).toBe(false);
-    // Once the foreign policy is gone, the namespace gets its baseline (a retry: no event of ours).
-    await rest.delete(networkPolicy(foreign, BASELINE_POLICY_NAME));
-    await eventually('our baseline after the foreign one went', async () =>
-      (await isMarked(rest, foreign)) ? true : undefined,
-    );
-    expect(isOurBaseline((await baselineOf(rest, foreign)) as KubeObject)).toBe(true);
   });
 
   it('--baseline-existing puts it into existing namespaces too', async () => {
@@ -293,10 +293,9 @@ describe('namespace baseline scope', () => {
       path: networkPolicies(foreignLeft),
       body: foreignPolicy(BASELINE_POLICY_NAME),
     });
-    const foreignNamespaces = created.filter(
-      (ns) => ns.startsWith('foreign-left-') || ns.startsWith('owned-'),
-    );
-    expect(foreignNamespaces).toHaveLength(2);
+    // Out of scope (opted out), a policy of that name is not the operator's: left alone.
+    const foreignNamespaces = created.filter((ns) => ns.startsWith('foreign-left-'));
+    expect(foreignNamespaces).toHaveLength(1);
     const foreignBefore = await Promise.all(foreignNamespaces.map((ns) => baselineOf(rest, ns)));
     await restart(['--baseline=false']);
     for (const ns of [...ours, existing, existingOptIn, existingWithOurs]) {

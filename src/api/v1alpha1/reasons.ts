@@ -51,7 +51,7 @@ function named<const T extends string>(...names: T[]): { readonly [K in T]: K } 
 /**
  * Reasons of the Events about a namespace's deny-all baseline (recorded in that namespace):
  * created, restored (edited or deleted, put back), removed (opt-out, exclusion, rollback), blocked
- * (a policy the operator did not create holds the name), and a baseline label value it does not know.
+ * (the baseline could not be put in place: the namespace is unmarked), and a baseline label value it does not know.
  */
 export const BaselineEventReason = named(
   'BaselineCreated',
@@ -77,6 +77,16 @@ export const EventAction = named(
   'Analyze',
 );
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** Reasons of the Events about the admission gate (recorded in the operator's namespace). */
+export const AdmissionGateEventReason = {
+  /** The gate's BaselineRecord (or its CRD) is missing: the gate admits every pod. */
+  Open: 'AdmissionGateOpen',
+  /** The record was re-created (with its original time): the gate judges pods again. */
+  RecordRestored: 'BaselineRecordRestored',
+} as const;
+export type AdmissionGateEventReason =
+  (typeof AdmissionGateEventReason)[keyof typeof AdmissionGateEventReason];
 
 /** Enforce profiles: False when a policy the profile does not own lets more reach or leave its components. */
 export const INTENT_HONORED_CONDITION = 'IntentHonored';

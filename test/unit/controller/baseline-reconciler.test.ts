@@ -136,7 +136,7 @@ describe('BaselineReconciler', () => {
     expect(events()).toEqual([`Warning ${BaselineEventReason.BaselineBlocked} ${EventAction.Create}`]);
   });
 
-  it('never takes over a policy with our labels that a profile controls (blocked without a write)', async () => {
+  it('in scope, the policy of that name is the baseline even with a profile as owner: put back as rendered, owner dropped (issue 17)', async () => {
     const { cluster, reconcile, events } = setup();
     cluster.putNamespace(namespace());
     const owned = ourBaseline();
@@ -152,9 +152,10 @@ describe('BaselineReconciler', () => {
     ];
     cluster.putPolicy(owned);
     cluster.sync();
-    expect(await reconcile()).toEqual({ outcome: { requeueAfterMs: RETRY_MS } });
-    expect(cluster.writeLog()).toEqual(['create-record record']);
-    expect(events()).toEqual([`Warning ${BaselineEventReason.BaselineBlocked} ${EventAction.Create}`]);
+    expect(await reconcile()).toEqual({});
+    expect(cluster.writeLog()).toEqual(['create-record record', `replace ${POLICY}`, `label ${NS}`]);
+    // (The owner dropped by the real PUT: test/integration/baseline.test.ts reads it back.)
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRestored} ${EventAction.Restore}`]);
   });
 
   it('removes our baseline and our marker when the namespace opts out', async () => {

@@ -12,6 +12,7 @@ import { parseOptions } from '../../../src/config.js';
 import {
   AUDIT_EVIDENCE_RULES,
   CLUSTER_SCOPED_RULES,
+  MARKER_RULES,
   METRICS_AUTH_RULES,
   METRICS_READER_RULES,
   NAMESPACED_RULES,
@@ -52,10 +53,21 @@ withKubectl('config/default (kubectl kustomize)', () => {
   it('renders exactly the namespace, CRDs, RBAC, Deployment, metrics Service and admission gate', () => {
     expect(objects.map(keyOf).sort()).toEqual(
       [
-        'ValidatingAdmissionPolicy//apptrust-baseline-gate',
-        'ValidatingAdmissionPolicy//apptrust-baseline-marker-guard',
-        'ValidatingAdmissionPolicyBinding//apptrust-baseline-gate',
-        'ValidatingAdmissionPolicyBinding//apptrust-baseline-marker-guard',
+        ...[
+          'apptrust-baseline-gate',
+          'apptrust-baseline-marker-guard',
+          'apptrust-baseline-exemption',
+          'apptrust-baseline-guard',
+          'apptrust-baseline-record-guard',
+        ].flatMap((name) => [
+          `ValidatingAdmissionPolicy//${name}`,
+          `ValidatingAdmissionPolicyBinding//${name}`,
+        ]),
+        'ClusterRole//apptrust-baseline-exemption-editor',
+        'ClusterRole//apptrust-operator-namespace-marker',
+        'ClusterRoleBinding//apptrust-operator-namespace-marker',
+        'ClusterRole//apptrust-profile-editor',
+        'ClusterRole//apptrust-profile-viewer',
         'Role/apptrust-system/apptrust-operator-baseline-record',
         'RoleBinding/apptrust-system/apptrust-operator-baseline-record',
         'ClusterRole//apptrust-operator',
@@ -81,7 +93,16 @@ withKubectl('config/default (kubectl kustomize)', () => {
   });
 
   it('grants nothing on Secrets, only list/watch on Pods and Services, nothing on any other resource, and no wildcard', () => {
-    const all = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].flatMap((r) => r.rules);
+    // The operator's roles (and the metrics reader): not the roles shipped for tenants and admins.
+    const forUsers = [
+      'apptrust-profile-editor',
+      'apptrust-profile-viewer',
+      'apptrust-baseline-exemption-editor',
+    ];
+    const operatorRoles = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')].filter(
+      (r) => !forUsers.includes(r.metadata.name),
+    );
+    const all = operatorRoles.flatMap((r) => r.rules);
     // The metrics reader's one rule is a path, not a resource (bound to the scraper, not to us).
     expect(all.filter((r: Manifest) => r.nonResourceURLs)).toEqual([
       { nonResourceURLs: ['/metrics'], verbs: ['get'] },
@@ -98,6 +119,7 @@ withKubectl('config/default (kubectl kustomize)', () => {
         'events',
         'leases',
         'leases',
+        'namespaces',
         'namespaces',
         'subjectaccessreviews',
         'tokenreviews',
@@ -131,6 +153,13 @@ withKubectl('config/default (kubectl kustomize)', () => {
     // Leases and the record only in the operator's namespace: a Role, never the ClusterRole.
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('leases');
     expect(JSON.stringify(byKind(objects, 'ClusterRole'))).not.toContain('baselinerecords');
+    // namespaces patch (the marker) only in the role that ships with the marker guard.
+    const patchers = operatorRoles.filter((r) =>
+      r.rules.some(
+        (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
+      ),
+    );
+    expect(patchers.map((r) => r.metadata.name)).toEqual(['apptrust-operator-namespace-marker']);
   });
 
   it('the admission gate reads the baseline record of the operator namespace; the guard names its ServiceAccount', () => {
@@ -287,6 +316,22 @@ withKubectl('config/default (kubectl kustomize)', () => {
     expect(untagged.stderr).toContain('IMG must be NAME:TAG');
   });
 
+  it('make uninstall and make undeploy delete the admission policies (and the lock) before anything else', () => {
+    for (const target of ['uninstall', 'undeploy']) {
+      const run = spawnSync('make', ['--no-print-directory', target, 'KUBECTL=echo'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(0);
+      const deleted = run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('delete'))
+        .map((l) => l.split(' -k ')[1]);
+      expect([target, deleted.slice(0, 2)]).toEqual([target, ['config/admission/lock', 'config/admission']]);
+      expect(deleted.length).toBe(3);
+    }
+  });
+
   it('config/samples holds the classic scenarios, each a valid profile in a namespace it creates', () => {
     const samples = kustomize('samples');
     const profiles = samples.filter((o) => o.kind === 'AppTrustProfile');
@@ -307,6 +352,56 @@ withKubectl('config/default (kubectl kustomize)', () => {
     expect(Object.keys(configMap?.data)).toEqual([
       'resource.customizations.health.apptrust.dev_AppTrustProfile',
     ]);
+  });
+
+  it('config/operator alone grants no namespaces patch; config/admission grants it with the marker guard', () => {
+    const patches = (objects: Manifest[]) =>
+      byKind(objects, 'ClusterRole').filter((r) =>
+        r.rules.some(
+          (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
+        ),
+      );
+    expect(patches(kustomize('operator'))).toEqual([]);
+    const admission = kustomize('admission');
+    expect(patches(admission).map((r) => [r.metadata.name, r.rules])).toEqual([
+      ['apptrust-operator-namespace-marker', MARKER_RULES],
+    ]);
+    expect(admission.map((o) => o.metadata.name)).toContain('apptrust-baseline-marker-guard');
+  });
+
+  it('admission objects carry Argo CD sync wave 1: created after, pruned before the CRDs and the operator', () => {
+    const policies = objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'));
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of [...policies, ...kustomize('admission/lock')])
+      expect([p.metadata.name, p.metadata.annotations?.['argocd.argoproj.io/sync-wave']]).toEqual([
+        p.metadata.name,
+        '1',
+      ]);
+    for (const o of objects.filter((x) => !x.kind.startsWith('ValidatingAdmissionPolicy')))
+      expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0').toBe('0');
+  });
+
+  it('tenant roles are aggregated into admin/edit (profiles) and view (read only); neither grants the exemption', () => {
+    const role = (name: string) =>
+      byKind(objects, 'ClusterRole').find((r) => r.metadata.name === name) as Manifest;
+    const editor = role('apptrust-profile-editor');
+    const viewer = role('apptrust-profile-viewer');
+    expect(editor.metadata.labels).toMatchObject({
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    });
+    expect(viewer.metadata.labels['rbac.authorization.k8s.io/aggregate-to-view']).toBe('true');
+    expect(viewer.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit']).toBeUndefined();
+    expect(viewer.rules.flatMap((r: Manifest) => r.verbs).sort()).toEqual(['get', 'get', 'list', 'watch']);
+    expect(JSON.stringify([editor, viewer])).not.toContain('baselineexemptions');
+    expect(role('apptrust-baseline-exemption-editor').rules).toEqual([
+      { apiGroups: ['apptrust.dev'], resources: ['baselineexemptions'], verbs: ['update'] },
+    ]);
+    expect(
+      role('apptrust-baseline-exemption-editor').metadata.labels?.[
+        'rbac.authorization.k8s.io/aggregate-to-admin'
+      ],
+    ).toBeUndefined();
   });
 });
 
@@ -343,7 +438,17 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
 
   it('with watchNamespaces, narrows RBAC to Roles in those namespaces (only namespaces stay cluster-wide)', () => {
     const objects = template('watchNamespaces={shop,payments}');
-    const [clusterRole, ...others] = byKind(objects, 'ClusterRole') as [Manifest, ...Manifest[]];
+    const clusterRoles = byKind(objects, 'ClusterRole');
+    const clusterRole = clusterRoles.find((r) => r.metadata.name === 'apptrust-operator') as Manifest;
+    // Tenants' and admins' roles (aggregated, the exemption) and the marker's (with the gate) aside.
+    const aside = [
+      'apptrust-operator',
+      'apptrust-profile-editor',
+      'apptrust-profile-viewer',
+      'apptrust-baseline-exemption-editor',
+      'apptrust-operator-namespace-marker',
+    ];
+    const others = clusterRoles.filter((r) => !aside.includes(r.metadata.name));
     expect(clusterRole.rules).toEqual(CLUSTER_SCOPED_RULES);
     // Besides namespaces, only what is cluster-wide by nature: token and access reviews, /metrics.
     expect(others.map((r) => [r.metadata.name, r.rules])).toEqual([
@@ -465,7 +570,7 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
   it('renders the admission gate unless baseline.admissionGate or baseline.enabled is false', () => {
     const admission = (objects: Manifest[]) =>
       objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).map(keyOf);
-    expect(admission(template())).toHaveLength(4);
+    expect(admission(template())).toHaveLength(10);
     expect(admission(template('baseline.admissionGate=false'))).toEqual([]);
     expect(admission(template('baseline.enabled=false'))).toEqual([]);
   });
@@ -478,5 +583,53 @@ withHelm('Helm chart config/helm/apptrust-operator', () => {
     expect(text).toContain("'system:serviceaccount:ops:zt'");
     expect(text).toContain('"paramRef":{"name":"apptrust-baseline","namespace":"ops"');
     expect(text).not.toContain('apptrust-system');
+  });
+
+  // The operator may patch namespaces (the marker) exactly where the marker guard narrows it.
+  it('namespaces patch and the marker guard render together, or neither (baseline.admissionGate)', () => {
+    const patchRoles = (objects: Manifest[]) =>
+      [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')]
+        .filter((r) =>
+          r.rules.some(
+            (rule: Manifest) => rule.resources?.includes('namespaces') && rule.verbs.includes('patch'),
+          ),
+        )
+        .map((r) => r.metadata.name);
+    const guards = (objects: Manifest[]) =>
+      byKind(objects, 'ValidatingAdmissionPolicy')
+        .map((p) => p.metadata.name)
+        .filter((n) => n === 'apptrust-baseline-marker-guard');
+    const on = template();
+    expect([patchRoles(on), guards(on)]).toEqual([
+      ['apptrust-operator-namespace-marker'],
+      ['apptrust-baseline-marker-guard'],
+    ]);
+    const marker = byKind(on, 'ClusterRole').find(
+      (r) => r.metadata.name === 'apptrust-operator-namespace-marker',
+    ) as Manifest;
+    expect(marker.rules).toEqual(MARKER_RULES);
+    for (const off of [
+      template('baseline.admissionGate=false'),
+      template('watchNamespaces={shop}', 'baseline.admissionGate=false'),
+    ])
+      expect([patchRoles(off), guards(off)]).toEqual([[], []]);
+  });
+
+  it('renders the NetworkPolicy lock only with lockNetworkPolicies=true, naming the break-glass group', () => {
+    const lock = (objects: Manifest[]) =>
+      objects.filter((o) => o.metadata.name === 'apptrust-networkpolicy-lock').map((o) => o.kind);
+    expect(lock(template())).toEqual([]);
+    const on = template('lockNetworkPolicies=true', 'lockBreakGlassGroup=ops:oncall');
+    expect(lock(on).sort()).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    const policy = on.find(
+      (o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'apptrust-networkpolicy-lock',
+    ) as Manifest;
+    expect(JSON.stringify(policy.spec.variables)).toContain("'ops:oncall' in request.userInfo.groups");
+    // The same objects as config/admission/lock with its default group.
+    const fromKustomize = kustomize('admission/lock');
+    const fromHelm = template('lockNetworkPolicies=true').filter(
+      (o) => o.metadata.name === 'apptrust-networkpolicy-lock',
+    );
+    expect(sorted(fromHelm.map(withoutHelmLabels))).toEqual(sorted(fromKustomize));
   });
 });
