@@ -10,15 +10,15 @@ import {
   POLICY_KIND_LABEL,
 } from '../api/v1alpha1/keys.js';
 import type { NetworkPolicy } from '../compiler/index.js';
-import { namespacedCache } from '../kube/cache.js';
+import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
-import { keyOf } from '../kube/objects.js';
+import { type KubeObject, keyOf } from '../kube/objects.js';
 import { profiles as profilesPath } from '../kube/paths.js';
 import type { LivePolicy } from '../kube/policy-store.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { auditEvidenceSource } from './audit-source.js';
 import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
-import { type ControllerSetup, watch } from './controller.js';
+import { type ControllerSetup, type Manager, watch } from './controller.js';
 import { EndpointInputsWatch } from './endpoint-inputs.js';
 import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
 import { WriteMemo } from './write-memo.js';
@@ -55,22 +55,20 @@ export function profileEventKeys(writes: PendingWrites) {
   };
 }
 
-export const setupProfileController: ControllerSetup = (manager) => {
-  const profiles = manager.cache(PROFILES);
-  const policies = manager.cache(MANAGED_POLICIES);
-  const namespaces = manager.cache(NAMESPACES);
-  const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
-  const endpoints = new EndpointInputsWatch(manager, profiles, ({ metadata }) =>
-    enforcedHosts(
-      metadata.uid
-        ? policies
-            .byIndex(OWNER_INDEX, metadata.uid)
-            .filter((p) => p.metadata.namespace === metadata.namespace)
-        : [],
-    ),
-  );
+/** The profile reconciler over the controller's caches, writing through the manager's clients. */
+function profileReconciler(
+  manager: Manager,
+  caches: {
+    profiles: ObjectCache<ProfileObject>;
+    policies: ObjectCache<LivePolicy>;
+    namespaces: ObjectCache<KubeObject>;
+  },
+  writes: PendingWrites,
+  endpoints: EndpointInputsWatch,
+): ProfileReconciler {
+  const { profiles, policies, namespaces } = caches;
   const evidence = auditEvidenceSource(manager);
-  const reconciler = new ProfileReconciler({
+  return new ProfileReconciler({
     policies: manager.policyStore,
     status: new ProfileStatusWriter(manager.rest),
     profileCache: profiles,
@@ -87,9 +85,37 @@ export const setupProfileController: ControllerSetup = (manager) => {
     ...(evidence ? { auditEvidence: evidence } : {}),
     endpoints,
   });
-  const eventKeys = profileEventKeys(writes);
-  // The policies cache holds every policy: count those carrying our managed-by label.
+}
+
+/** The policies cache holds every policy: the managed-policies gauge counts those carrying our label. */
+function managedPolicyCounter(manager: Manager): (event: InformerEvent, policy: LivePolicy) => void {
   const managed = new Set<string>();
+  return (event, policy) => {
+    const key = keyOf(policy.metadata);
+    if (event !== 'delete' && policy.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)
+      managed.add(key);
+    else managed.delete(key);
+    manager.metrics.managedPolicies.set(managed.size);
+  };
+}
+
+export const setupProfileController: ControllerSetup = (manager) => {
+  const profiles = manager.cache(PROFILES);
+  const policies = manager.cache(MANAGED_POLICIES);
+  const namespaces = manager.cache(NAMESPACES);
+  const writes: PendingWrites = { policyWrites: new WriteMemo(), statusWrites: new WriteMemo() };
+  const endpoints = new EndpointInputsWatch(manager, profiles, ({ metadata }) =>
+    enforcedHosts(
+      metadata.uid
+        ? policies
+            .byIndex(OWNER_INDEX, metadata.uid)
+            .filter((p) => p.metadata.namespace === metadata.namespace)
+        : [],
+    ),
+  );
+  const reconciler = profileReconciler(manager, { profiles, policies, namespaces }, writes, endpoints);
+  const eventKeys = profileEventKeys(writes);
+  const countManaged = managedPolicyCounter(manager);
   const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
   return {
     name: PROFILE_CONTROLLER,
@@ -101,11 +127,7 @@ export const setupProfileController: ControllerSetup = (manager) => {
       watch(
         policies,
         (event, policy) => {
-          const key = keyOf(policy.metadata);
-          if (event !== 'delete' && policy.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)
-            managed.add(key);
-          else managed.delete(key);
-          manager.metrics.managedPolicies.set(managed.size);
+          countManaged(event, policy);
           return eventKeys.policy(event, policy);
         },
         // A relist bridged a gap in a watch: an object created and deleted inside it sent no event,

@@ -36,6 +36,47 @@ function agentFor(access: KubeAccess, secure: boolean, tls: RequestOptions): Htt
 const timeoutError = () =>
   Object.assign(new Error('watch inactive: no data within the timeout'), { name: 'TimeoutError' });
 
+const httpError = (url: URL, statusCode: number | undefined) =>
+  Object.assign(new Error(`watch ${url.pathname}: HTTP ${statusCode}`), { statusCode });
+
+/** The watch URL: the path on the current cluster's server, `watch=true` and the defined query values. */
+function watchUrl(
+  access: KubeAccess,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): URL {
+  const cluster = access.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(path, cluster.server);
+  url.searchParams.set('watch', 'true');
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url;
+}
+
+/**
+ * Splits the response into lines as chunks arrive and hands each parsed event to `callback`; a line
+ * cut by a chunk boundary waits for the rest. `onData` runs per chunk (it re-arms the inactivity timer).
+ */
+function readEvents(res: IncomingMessage, callback: WatchCallback, onData: () => void): void {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  res.on('data', (chunk: Buffer) => {
+    onData();
+    const lines = (partial + decoder.write(chunk)).split('\n');
+    partial = lines.pop() as string;
+    for (const line of lines) {
+      if (!line) continue;
+      let event: { type: string; object: never };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue; // client-node skips a line it cannot parse too
+      }
+      callback(event.type, event.object);
+    }
+  });
+}
+
 export async function watchStream(
   access: KubeAccess,
   path: string,
@@ -44,11 +85,7 @@ export async function watchStream(
   done: WatchDone,
   inactivityMs: number,
 ): Promise<AbortController> {
-  const cluster = access.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(path, cluster.server);
-  url.searchParams.set('watch', 'true');
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  const url = watchUrl(access, path, query);
   const opts: RequestOptions = { headers: {} };
   await access.applyToHTTPSOptions(opts);
   const secure = url.protocol !== 'http:';
@@ -83,31 +120,11 @@ export async function watchStream(
   req.on('response', (res: IncomingMessage) => {
     if (res.statusCode !== 200) {
       res.resume();
-      finish(
-        Object.assign(new Error(`watch ${url.pathname}: HTTP ${res.statusCode}`), {
-          statusCode: res.statusCode,
-        }),
-      );
+      finish(httpError(url, res.statusCode));
       return;
     }
     arm();
-    const decoder = new StringDecoder('utf8');
-    let partial = '';
-    res.on('data', (chunk: Buffer) => {
-      arm();
-      const lines = (partial + decoder.write(chunk)).split('\n');
-      partial = lines.pop() as string;
-      for (const line of lines) {
-        if (!line) continue;
-        let event: { type: string; object: never };
-        try {
-          event = JSON.parse(line);
-        } catch {
-          continue; // client-node skips a line it cannot parse too
-        }
-        callback(event.type, event.object);
-      }
-    });
+    readEvents(res, callback, arm);
     res.on('end', () => finish(null));
     res.on('error', (error) => finish(error));
     res.on('close', () => finish(null));
