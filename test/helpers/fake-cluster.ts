@@ -329,6 +329,18 @@ export class FakeCluster {
     list: () => [...this.namespaces.values()].map(clone),
   };
 
+  /** What a ProfileReconciler reads and writes through, all of it this fake cluster. */
+  get reconcilerClients() {
+    return {
+      policies: this.writer,
+      status: this.statusApplier,
+      profileCache: this.profileCache,
+      policyCache: this.policyCache,
+      namespaceCache: this.namespaceCache,
+      events: this.eventSink,
+    };
+  }
+
   /** NamespaceLabels: a merge patch of one label (`null` removes it). */
   readonly namespaceLabels = {
     set: async (name: string, key: string, value: string | null) => {

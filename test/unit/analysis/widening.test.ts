@@ -65,6 +65,17 @@ const ALLOW_ALL = policy('shop', 'allow-all', {
   egress: [{}],
 });
 
+/** A shop policy letting frontend pods reach backend pods on `port` (a port or a range). */
+const frontendToBackend = (
+  name: string,
+  port: NonNullable<NonNullable<NetworkPolicy['spec']['ingress']>[number]['ports']>[number],
+) =>
+  policy('shop', name, {
+    podSelector: { matchLabels: { role: 'backend' } },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ podSelector: { matchLabels: { role: 'frontend' } } }], ports: [port] }],
+  });
+
 describe('widening of a profile', () => {
   it('nothing but its own policies (and an untouched deny-all baseline): honoured', () => {
     const baseline = baselinePolicyFor('shop', { allowDNS: false });
@@ -95,16 +106,7 @@ describe('widening of a profile', () => {
   });
 
   it('a narrower foreign policy that adds nothing: honoured', () => {
-    const narrower = policy('shop', 'team-rule', {
-      podSelector: { matchLabels: { role: 'backend' } },
-      policyTypes: ['Ingress'],
-      ingress: [
-        {
-          from: [{ podSelector: { matchLabels: { role: 'frontend' } } }],
-          ports: [{ protocol: 'TCP', port: 8080 }],
-        },
-      ],
-    });
+    const narrower = frontendToBackend('team-rule', { protocol: 'TCP', port: 8080 });
     expect(wideningOf(SHOP, [narrower]).flows).toEqual([]);
   });
 
@@ -114,16 +116,7 @@ describe('widening of a profile', () => {
   });
 
   it('ports: a foreign rule on a wider range widens by the difference only', () => {
-    const range = policy('shop', 'range', {
-      podSelector: { matchLabels: { role: 'backend' } },
-      policyTypes: ['Ingress'],
-      ingress: [
-        {
-          from: [{ podSelector: { matchLabels: { role: 'frontend' } } }],
-          ports: [{ protocol: 'TCP', port: 8000, endPort: 8100 }],
-        },
-      ],
-    });
+    const range = frontendToBackend('range', { protocol: 'TCP', port: 8000, endPort: 8100 });
     const w = wideningOf(SHOP, [range]);
     expect(w.flows.map(extraFlowText)).toEqual([
       'ingress to backend from component frontend on TCP 8000-8079, 8081-8100 (by shop/range)',

@@ -24,6 +24,15 @@ function apptrust(args: string[], input?: string, env: NodeJS.ProcessEnv = proce
 
 const SAMPLES = ['-f', 'config/samples/', '-f', `${FIXTURES}/samples-world.yaml`, '--baseline'];
 const EXTERNALS = ['--external', '203.0.113.10', '--external', '8.8.8.8'];
+/** A verdict between two pods of the samples. */
+const VERDICT = [
+  'explain',
+  ...SAMPLES,
+  '--from',
+  'shop/frontend-7d9f5-axk0q',
+  '--to',
+  'shop/backend-5c4b8-axk0q',
+];
 const DIFF = [
   'diff',
   '--old',
@@ -71,21 +80,7 @@ const CASES: Array<[string, string[]]> = [
   ['explain-graph.mmd', ['explain', ...SAMPLES, ...EXTERNALS, '-o', 'mermaid']],
   ['explain-graph.dot', ['explain', ...SAMPLES, ...EXTERNALS, '-o', 'dot']],
   ['explain-graph.svg', ['explain', ...SAMPLES, ...EXTERNALS, '-o', 'svg']],
-  [
-    'explain-verdict.txt',
-    [
-      'explain',
-      ...SAMPLES,
-      '--from',
-      'shop/frontend-7d9f5-axk0q',
-      '--to',
-      'shop/backend-5c4b8-axk0q',
-      '--port',
-      '8080',
-      '--port',
-      '9090',
-    ],
-  ],
+  ['explain-verdict.txt', [...VERDICT, '--port', '8080', '--port', '9090']],
   [
     'explain-verdict-external.txt',
     ['explain', ...SAMPLES, '--from', 'fintech/transactions', '--to', '198.51.100.200', '--port', '443'],
@@ -134,14 +129,7 @@ describe('apptrust explain', () => {
   });
 
   it('a verdict names the policies, rules and the profile flow', () => {
-    const r = apptrust([
-      'explain',
-      ...SAMPLES,
-      '--from',
-      'shop/frontend-7d9f5-axk0q',
-      '--to',
-      'shop/backend-5c4b8-axk0q',
-    ]);
+    const r = apptrust(VERDICT);
     expect(r.stdout).toContain('shop/frontend-7d9f5-axk0q -> shop/backend-5c4b8-axk0q TCP/8080: allowed');
     expect(r.stdout).toContain('(shop/shop spec.allow[1])');
   });

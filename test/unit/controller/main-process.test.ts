@@ -1,7 +1,7 @@
 // The operator process as a user starts it (node dist/main.js, built by `make build`): --version,
 // the start line, and a port in use as one line and exit code 2. No cluster: the kubeconfig names
 // an address nothing answers on, and these checks finish before the operator needs the API.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,16 @@ const freePort = () =>
 beforeAll(() => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run make build first`);
 });
+
+/** The first line the process writes on stdout (its start line). */
+const firstLine = (child: ChildProcessWithoutNullStreams) =>
+  new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
+    });
+  });
 
 it('--version prints the package version', () => {
   const r = spawnSync(process.execPath, [MAIN, '--version'], { encoding: 'utf8' });
@@ -72,13 +82,7 @@ it('starts with a line naming version, settings and endpoints; 127.0.0.1 address
     { env: { ...process.env, KUBECONFIG: kubeconfig() } },
   );
   try {
-    const first = await new Promise<string>((resolve) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
-      });
-    });
+    const first = await firstLine(child);
     const line = JSON.parse(first) as Record<string, unknown>;
     expect(line).toMatchObject({
       msg: `starting apptrust-operator ${VERSION}`,
@@ -115,13 +119,7 @@ it('keeps V8 settings its starter gave (NODE_OPTIONS or the command line) instea
       { env: { ...process.env, ...env, KUBECONFIG: kubeconfig() } },
     );
     try {
-      const first = await new Promise<string>((resolve) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
-        });
-      });
+      const first = await firstLine(child);
       // Its own value of the flag given is not added; the one not given is.
       expect((JSON.parse(first) as { nodeFlags: string[] }).nodeFlags).toEqual([
         '--optimize-for-size',

@@ -52,12 +52,7 @@ function setup() {
     report: () => report,
   };
   const reconciler = new ProfileReconciler({
-    policies: cluster.writer,
-    status: cluster.statusApplier,
-    profileCache: cluster.profileCache,
-    policyCache: cluster.policyCache,
-    namespaceCache: cluster.namespaceCache,
-    events: cluster.eventSink,
+    ...cluster.reconcilerClients,
     policyWrites: new WriteMemo(),
     statusWrites: new WriteMemo(),
     settings: DEFAULT_SETTINGS,

@@ -72,12 +72,7 @@ function setup(profile: ProfileObject = webProfile(), options: { clock?: () => s
   cluster.onPolicyEvent((event, policy) => requeued.push(...eventKeys.policy(event, policy)));
   cluster.onProfileEvent((event, profile) => requeued.push(...eventKeys.profile(event, profile)));
   const reconciler = new ProfileReconciler({
-    policies: cluster.writer,
-    status: cluster.statusApplier,
-    profileCache: cluster.profileCache,
-    policyCache: cluster.policyCache,
-    namespaceCache: cluster.namespaceCache,
-    events: cluster.eventSink,
+    ...cluster.reconcilerClients,
     policyWrites,
     statusWrites,
     settings: DEFAULT_SETTINGS,

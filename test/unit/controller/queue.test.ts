@@ -10,6 +10,24 @@ async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
   }
 }
 
+/** A queue whose every run takes `ms` and records how many ran and the most that ran at once. */
+function countingQueue(concurrency: number, ms: number) {
+  const seen = { calls: 0, running: 0, maxRunning: 0 };
+  const queue = new WorkQueue(
+    async () => {
+      seen.calls++;
+      seen.running++;
+      seen.maxRunning = Math.max(seen.maxRunning, seen.running);
+      await sleep(ms);
+      seen.running--;
+      return undefined;
+    },
+    concurrency,
+    () => {},
+  );
+  return { queue, seen };
+}
+
 describe('WorkQueue', () => {
   it('dedupes a key that is already waiting', async () => {
     const seen: string[] = [];
@@ -36,48 +54,22 @@ describe('WorkQueue', () => {
   });
 
   it('never runs one key twice at once, and re-runs a key added while in flight', async () => {
-    let running = 0;
-    let maxRunning = 0;
-    let calls = 0;
-    const queue = new WorkQueue(
-      async () => {
-        calls++;
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await sleep(20);
-        running--;
-        return undefined;
-      },
-      4,
-      () => {},
-    );
+    const { queue, seen } = countingQueue(4, 20);
     queue.add('k');
     await sleep(5);
     queue.add('k'); // in flight: marked dirty, processed once more afterwards
     queue.add('k');
-    await until(() => queue.idle && calls === 2);
+    await until(() => queue.idle && seen.calls === 2);
     await sleep(30);
-    expect(calls).toBe(2);
-    expect(maxRunning).toBe(1);
+    expect(seen.calls).toBe(2);
+    expect(seen.maxRunning).toBe(1);
   });
 
   it('runs at most `concurrency` keys at once', async () => {
-    let running = 0;
-    let maxRunning = 0;
-    const queue = new WorkQueue(
-      async () => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await sleep(10);
-        running--;
-        return undefined;
-      },
-      2,
-      () => {},
-    );
+    const { queue, seen } = countingQueue(2, 10);
     for (const k of ['a', 'b', 'c', 'd', 'e']) queue.add(k);
     await until(() => queue.idle);
-    expect(maxRunning).toBe(2);
+    expect(seen.maxRunning).toBe(2);
   });
 
   it('retries failures with per-key exponential backoff and forgets them after a success', async () => {
