@@ -41,6 +41,7 @@ import {
 } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { ROOT } from '../helpers/process.js';
+import { refuseNetworkPolicyWrites } from '../helpers/refuse-writes.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 
 const ACCOUNT = 'apptrust-gate-test';
@@ -120,20 +121,7 @@ async function blockPolicyWrites(ns: string): Promise<void> {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicy',
       metadata: { name: BLOCKER },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [
-            {
-              apiGroups: ['networking.k8s.io'],
-              apiVersions: ['v1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['networkpolicies'],
-            },
-          ],
-        },
-        validations: [{ expression: 'false', message: 'blocked by the test' }],
-      },
+      spec: refuseNetworkPolicyWrites('blocked by the test'),
     },
     'apptrust-test',
   );

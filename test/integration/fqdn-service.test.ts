@@ -38,16 +38,20 @@ let dns: DnsTestServer;
 const namespacesToDelete: string[] = [];
 const timings: Record<string, number[]> = { service: [], dns: [] };
 
-beforeAll(async () => {
-  rest = testRest();
-  dns = await startDnsServer({ [NAME]: { a: ['192.0.2.10'], ttl: 1 } });
-  const run = startTestOperator([
+/** The operator resolving through the test DNS server, with short TTL bounds and grace. */
+const startFqdnOperator = () =>
+  startTestOperator([
     '--baseline=false',
     `--fqdn-resolver=${dns.address}`,
     '--fqdn-min-ttl=1s',
     '--fqdn-max-ttl=2s',
     '--fqdn-grace=2s',
   ]);
+
+beforeAll(async () => {
+  rest = testRest();
+  dns = await startDnsServer({ [NAME]: { a: ['192.0.2.10'], ttl: 1 } });
+  const run = startFqdnOperator();
   operator = run.operator;
   await run.started;
 });
@@ -289,13 +293,7 @@ describe('to: {fqdn}', () => {
     });
     await operator.stop();
     dns.answers = { [NAME]: { fail: 'drop' } };
-    const run = startTestOperator([
-      '--baseline=false',
-      `--fqdn-resolver=${dns.address}`,
-      '--fqdn-min-ttl=1s',
-      '--fqdn-max-ttl=2s',
-      '--fqdn-grace=2s',
-    ]);
+    const run = startFqdnOperator();
     operator = run.operator;
     await run.started;
     const failed = await eventually('DNSResolved=False after the restart', async () => {

@@ -15,6 +15,7 @@ import {
 import { isAllowed } from '../helpers/evaluator.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { foreignPolicy } from '../helpers/profiles.js';
+import { refuseNetworkPolicyWrites } from '../helpers/refuse-writes.js';
 import { loadSample } from '../helpers/samples.js';
 import { SCENARIOS } from '../helpers/scenarios.js';
 
@@ -192,20 +193,11 @@ describe('profile reconcile', () => {
         path: `${admission}/${plural}`,
         body: { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name }, spec },
       });
-    await create('ValidatingAdmissionPolicy', 'validatingadmissionpolicies', {
-      failurePolicy: 'Fail',
-      matchConstraints: {
-        resourceRules: [
-          {
-            apiGroups: ['networking.k8s.io'],
-            apiVersions: ['v1'],
-            operations: ['CREATE', 'UPDATE'],
-            resources: ['networkpolicies'],
-          },
-        ],
-      },
-      validations: [{ expression: 'false', message: 'network policies are frozen here' }],
-    });
+    await create(
+      'ValidatingAdmissionPolicy',
+      'validatingadmissionpolicies',
+      refuseNetworkPolicyWrites('network policies are frozen here'),
+    );
     await create('ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', {
       policyName: name,
       validationActions: ['Deny'],
