@@ -53,25 +53,30 @@ async function informerWith(options: { streamingList: boolean }) {
   return { informer, rest, pages, added };
 }
 
+/** A ConfigMap the informer's label selector takes in. */
+const createPagingConfigMap = (name: string) =>
+  admin.request({
+    method: 'POST',
+    path: configMaps(ns),
+    body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { paging: 'yes' } } },
+  });
+
 const names = Array.from({ length: COUNT }, (_, i) => `cm-${i}`).sort();
+
+/** Starts the informer and checks its first sync filed, and announced, every object. */
+async function syncAll(informer: Informer<KubeObject>, added: string[]): Promise<void> {
+  informer.start();
+  await informer.waitForSync();
+  expect(informer.size).toBe(COUNT);
+  expect([...added].sort()).toEqual(names);
+}
 
 it('a streaming list: every object from the watch, no LIST request, then the watch goes on', async () => {
   const { informer, rest, pages, added } = await informerWith({ streamingList: true });
   try {
-    informer.start();
-    await informer.waitForSync();
-    expect(informer.size).toBe(COUNT);
+    await syncAll(informer, added);
     expect(pages).toEqual([]);
-    expect([...added].sort()).toEqual(names);
-    await admin.request({
-      method: 'POST',
-      path: configMaps(ns),
-      body: {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'streamed', labels: { paging: 'yes' } },
-      },
-    });
+    await createPagingConfigMap('streamed');
     await eventually('the watch to deliver "streamed"', async () => informer.get(`${ns}/streamed`));
     await admin.delete(`${configMaps(ns)}/streamed`);
     await eventually('the watch to deliver the deletion', async () =>
@@ -86,17 +91,10 @@ it('a streaming list: every object from the watch, no LIST request, then the wat
 it('lists in pages of pageSize where streaming is off, files every object, then follows the watch', async () => {
   const { informer, rest, pages, added } = await informerWith({ streamingList: false });
   try {
-    informer.start();
-    await informer.waitForSync();
-    expect(informer.size).toBe(COUNT);
+    await syncAll(informer, added);
     expect(pages).toEqual([5, 5, 5]); // 12 objects: 5 + 5 + 2, three requests
-    expect([...added].sort()).toEqual(names);
 
-    await admin.request({
-      method: 'POST',
-      path: configMaps(ns),
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', labels: { paging: 'yes' } } },
-    });
+    await createPagingConfigMap('late');
     await eventually('the watch to deliver late', async () => informer.get(`${ns}/late`));
     expect(pages).toHaveLength(3); // the watch, not another list
   } finally {

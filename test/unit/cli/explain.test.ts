@@ -65,6 +65,13 @@ const RENDERED = (() => {
     }))
     .sort((a, b) => b.name.length - a.name.length);
 })();
+/** A file of `text` in a new temporary folder. */
+function tempFile(prefix: string, name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), name);
+  writeFileSync(file, text);
+  return file;
+}
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function normalized(text: string): string {
   let out = text;
@@ -164,10 +171,9 @@ describe('apptrust explain', () => {
   });
 
   it('a malformed object is invalid input naming its field: exit 1, nothing on stdout', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apptrust-explain-'));
-    const file = join(dir, 'bad.yaml');
-    writeFileSync(
-      file,
+    const file = tempFile(
+      'apptrust-explain-',
+      'bad.yaml',
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{ports: [{protocol: ICMP}]}]}\n',
     );
     expect(apptrust(['explain', '-f', file])).toEqual({
@@ -202,10 +208,9 @@ describe('apptrust explain', () => {
   });
 
   it('--cluster with an unreachable kubeconfig says so and exits 1', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apptrust-kubeconfig-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
+    const kubeconfig = tempFile(
+      'apptrust-kubeconfig-',
+      'config',
       'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: ctx, context: {cluster: c, user: u}}]\ncurrent-context: ctx\n',
     );
     const r = apptrust(['explain', '--cluster'], undefined, { ...process.env, KUBECONFIG: kubeconfig });
