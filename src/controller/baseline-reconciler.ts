@@ -22,7 +22,7 @@ import {
 import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound, KubeApiError } from '../kube/errors.js';
-import type { EventRecorder, EventType } from '../kube/events.js';
+import { type EventRecorder, type EventType, namespaceRegarding } from '../kube/events.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
@@ -289,19 +289,6 @@ export class BaselineReconciler {
     action: EventAction,
     note: string,
   ): void {
-    const name = ns.metadata.name;
-    this.deps.events.record(
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        namespace: name,
-        name,
-        ...(ns.metadata.uid ? { uid: ns.metadata.uid } : {}),
-      },
-      type,
-      reason,
-      action,
-      note,
-    );
+    this.deps.events.record(namespaceRegarding(ns), type, reason, action, note);
   }
 }

@@ -24,7 +24,7 @@ import {
 } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { isNotFound } from '../kube/errors.js';
-import type { EventType, Regarding } from '../kube/events.js';
+import { type EventType, namespaceRegarding, type Regarding } from '../kube/events.js';
 import type { InformerEvent } from '../kube/informer.js';
 import { type IntentStatusApplier, IntentStatusWriter } from '../kube/intent-status-writer.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -283,13 +283,7 @@ export class WideningController {
     if (!undercut || set === '' || set === previous) return;
     this.deps.log.warn({ namespace: name, policies: undercut.policies }, 'deny-all baseline undercut');
     this.deps.events.record(
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        namespace: name,
-        name,
-        ...(ns.metadata.uid ? { uid: ns.metadata.uid } : {}),
-      },
+      namespaceRegarding(ns),
       'Warning',
       BASELINE_UNDERCUT_REASON,
       EventAction.Analyze,

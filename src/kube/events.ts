@@ -18,6 +18,18 @@ export interface Regarding {
   uid?: string;
 }
 
+/** A namespace as the object an Event is about (its uid when known). */
+export function namespaceRegarding(ns: { metadata: { name: string; uid?: string } }): Regarding {
+  const name = ns.metadata.name;
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    namespace: name,
+    name,
+    ...(ns.metadata.uid ? { uid: ns.metadata.uid } : {}),
+  };
+}
+
 export type EventType = 'Normal' | 'Warning';
 
 const MAX_REMEMBERED = 10_000;
