@@ -23,6 +23,9 @@ const SYSTEM = 'apptrust-system';
 const SERVICE_ACCOUNT = 'apptrust-operator';
 const DEPLOYMENT = `/apis/apps/v1/namespaces/${SYSTEM}/deployments/apptrust-operator`;
 const kubectl = findTool('kubectl');
+/** kubectl as the test cluster's admin. */
+const adminKubectl = (args: string[]) =>
+  runTool(kubectl as string, ['--kubeconfig', process.env.APPTRUST_TEST_KUBECONFIG as string, ...args]);
 if (!kubectl) console.warn('kubectl not found: the deploy manifest test is skipped (run `make tools`)');
 
 interface Stored {
@@ -46,7 +49,6 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     buildDist();
     admin = testRest();
     tmp = mkdtempSync(join(tmpdir(), 'apptrust-rbac-'));
-    const adminKubeconfig = process.env.APPTRUST_TEST_KUBECONFIG as string;
     const deployed = await admin.get(DEPLOYMENT).then(
       () => true,
       () => false,
@@ -55,9 +57,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     if (deployed)
       throw new Error(`${DEPLOYMENT} exists: run the integration tests on a cluster without the operator`);
     // What `make deploy` runs (without the image override: nothing schedules pods here).
-    runTool(kubectl as string, [
-      '--kubeconfig',
-      adminKubeconfig,
+    adminKubectl([
       'apply',
       '--server-side',
       '--field-manager=apptrust-deploy',
@@ -87,14 +87,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
       .delete('/apis/scheduling.k8s.io/v1/priorityclasses/apptrust-operator-critical')
       .catch(() => undefined);
     // Without an operator, the admission gate would hold back pods of new namespaces for good.
-    runTool(kubectl as string, [
-      '--kubeconfig',
-      process.env.APPTRUST_TEST_KUBECONFIG as string,
-      'delete',
-      '--ignore-not-found',
-      '-k',
-      join(ROOT, 'config', 'admission'),
-    ]);
+    adminKubectl(['delete', '--ignore-not-found', '-k', join(ROOT, 'config', 'admission')]);
     operatorRest?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -202,14 +195,7 @@ describeWithKubectl('config/default deployed and run as the operator ServiceAcco
     const existing = new Set(
       (await admin.get<{ items: Stored[] }>('/api/v1/namespaces')).items.map((n) => n.metadata.name),
     );
-    const applied = runTool(kubectl as string, [
-      '--kubeconfig',
-      process.env.APPTRUST_TEST_KUBECONFIG as string,
-      'apply',
-      '--server-side',
-      '-k',
-      join(ROOT, 'config', 'samples'),
-    ]);
+    const applied = adminKubectl(['apply', '--server-side', '-k', join(ROOT, 'config', 'samples')]);
     const samples = [...applied.matchAll(/apptrustprofile\.apptrust\.dev\/(\S+) serverside-applied/g)];
     expect(samples).toHaveLength(5);
     const list = await eventually('every sample Ready', async () => {
