@@ -14,6 +14,7 @@ import {
 import { namespace as namespacePath, networkPolicy, profile } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from '../helpers/cluster.js';
+import { frontendBackendProfile } from '../helpers/profiles.js';
 import {
   applyNamespace,
   connects,
@@ -70,20 +71,7 @@ async function profileReady(namespace: string, name: string): Promise<true | und
 }
 
 /** A profile: frontend may reach backend on 8080, nothing else. */
-function webProfile(namespace: string, name = 'web') {
-  return {
-    apiVersion: 'apptrust.dev/v1alpha1',
-    kind: 'AppTrustProfile',
-    metadata: { name, namespace },
-    spec: {
-      components: [
-        { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-        { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-      ],
-      allow: [{ from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] }],
-    },
-  };
-}
+const webProfile = (namespace: string) => frontendBackendProfile('web', namespace);
 
 async function startPod(namespace: string, name: string, labels: Record<string, string>, ports: string[]) {
   await rest.apply(

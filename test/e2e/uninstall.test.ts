@@ -11,6 +11,7 @@ import {
 import { namespace as namespacePath, networkPolicy, profile } from '../../src/kube/paths.js';
 import type { KubeRest } from '../../src/kube/rest.js';
 import { eventually } from '../helpers/cluster.js';
+import { frontendBackendProfile } from '../helpers/profiles.js';
 import { describeIf } from '../helpers/skip.js';
 import {
   applyNamespace,
@@ -53,22 +54,7 @@ describeLast(`kind: uninstalling leaves what the README says (${INSTALLER})`, ()
   it('keeps the CRDs, profiles, their policies and the baselines; removes the operator and its gate', async () => {
     const profiled = `e2e-keep-${suffix}`;
     await applyNamespace(rest, profiled, { [BASELINE_OPT_OUT_LABEL]: BASELINE_OPT_OUT_VALUE });
-    await rest.apply(
-      profile(profiled, 'web'),
-      {
-        apiVersion: 'apptrust.dev/v1alpha1',
-        kind: 'AppTrustProfile',
-        metadata: { name: 'web', namespace: profiled },
-        spec: {
-          components: [
-            { name: 'frontend', podSelector: { matchLabels: { role: 'frontend' } } },
-            { name: 'backend', podSelector: { matchLabels: { role: 'backend' } } },
-          ],
-          allow: [{ from: { component: 'frontend' }, to: { component: 'backend' }, ports: [{ port: 8080 }] }],
-        },
-      },
-      FIELD_MANAGER,
-    );
+    await rest.apply(profile(profiled, 'web'), frontendBackendProfile('web', profiled), FIELD_MANAGER);
     await eventually(
       'the profile policy',
       () => exists(networkPolicy(profiled, 'web.backend')).then((e) => e || undefined),
