@@ -14,6 +14,7 @@ import { networkPolicy } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { userKubeconfig } from '../cluster/controlplane.js';
 import { eventually } from '../helpers/cluster.js';
+import { bindTenantAdmin } from '../helpers/tenant.js';
 import type { Dataplane, Host } from './dataplane.js';
 import { recordLatency } from './latency.js';
 import { type Check, lines, timeUntil, untilObserved } from './observe.js';
@@ -75,17 +76,7 @@ describeDataplane('dataplane: a tenant hijacks the baseline (issue 17)', () => {
       20_000,
       10,
     );
-    await dataplane.rest.apply(
-      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/tenant-admin`,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'tenant-admin', namespace: ns },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: TENANT }],
-      },
-      'apptrust-test',
-    );
+    await bindTenantAdmin(dataplane.rest, ns, TENANT);
     // The built-in admin role is filled by the aggregation controller: wait until it applies.
     await eventually('the tenant to read the baseline', () =>
       tenant.get(networkPolicy(ns, BASELINE_POLICY_NAME)),

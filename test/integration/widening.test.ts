@@ -15,6 +15,7 @@ import { startTestOperator } from '../helpers/operator.js';
 import { frontendBackendProfile } from '../helpers/profiles.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
 import { describeIf } from '../helpers/skip.js';
+import { bindTenantAdmin } from '../helpers/tenant.js';
 
 const ACCOUNT = 'apptrust-widening-test';
 const TENANT = 'tenant-wide';
@@ -96,17 +97,7 @@ describeIf(clusterDir, 'the local control plane (tenant client certificates)')(
       ns = await createNamespace(admin, 'widen');
       await eventually('the baseline marker', async () => ((await isMarked(admin, ns)) ? true : undefined));
       // The tenant: built-in admin in its namespace only (aggregated by the controller manager).
-      await admin.apply(
-        `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/tenant-admin`,
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: 'tenant-admin', namespace: ns },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: TENANT }],
-        },
-        'apptrust-test',
-      );
+      await bindTenantAdmin(admin, ns, TENANT);
       const kc = new KubeConfig();
       kc.loadFromFile(userKubeconfig(clusterDir as string, TENANT, []));
       tenant = new KubeRest(kc);
