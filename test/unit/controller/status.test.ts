@@ -1,7 +1,20 @@
 import { Reason, withCondition } from '../../../src/controller/conditions.js';
-import { desiredStatus, ownedStatusFields } from '../../../src/controller/profile-status.js';
+import {
+  desiredStatus,
+  ownedStatusFields,
+  type ReconcileOutcome,
+} from '../../../src/controller/profile-status.js';
 
 const clock = (t: string) => () => t;
+
+/** What one reconcile concluded, as desiredStatus takes it. */
+const outcomeOf = (
+  mode: ReconcileOutcome['mode'],
+  generation: number,
+  policies: string[],
+  reason: Reason,
+  message: string,
+): ReconcileOutcome => ({ mode, generation, policies, reason, message });
 
 describe('Ready condition', () => {
   const ready = {
@@ -43,13 +56,7 @@ describe('profile status', () => {
   it('reports sorted policies, their count, the mode and the generation; Conflict is not Ready', () => {
     const status = desiredStatus(
       undefined,
-      {
-        mode: 'Enforce',
-        generation: 4,
-        policies: ['shop.frontend', 'shop.backend'],
-        reason: Reason.Conflict,
-        message: 'm',
-      },
+      outcomeOf('Enforce', 4, ['shop.frontend', 'shop.backend'], Reason.Conflict, 'm'),
       clock('T'),
     );
     expect(status).toEqual({
@@ -71,13 +78,7 @@ describe('profile status', () => {
   });
 
   it('is byte-identical when recomputed from its own output (no churn on resync)', () => {
-    const outcome = {
-      mode: 'Audit' as const,
-      generation: 2,
-      policies: ['a'],
-      reason: Reason.Audit,
-      message: 'Audit',
-    };
+    const outcome = outcomeOf('Audit', 2, ['a'], Reason.Audit, 'Audit');
     const first = desiredStatus(undefined, outcome, clock('T1'));
     const again = desiredStatus(first, outcome, clock('T2'));
     expect(JSON.stringify(again)).toBe(JSON.stringify(first));
@@ -85,11 +86,7 @@ describe('profile status', () => {
   });
 
   it('compares only the fields we own', () => {
-    const mine = desiredStatus(
-      undefined,
-      { mode: 'Enforce', generation: 1, policies: [], reason: Reason.Reconciled, message: '0' },
-      clock('T'),
-    );
+    const mine = desiredStatus(undefined, outcomeOf('Enforce', 1, [], Reason.Reconciled, '0'), clock('T'));
     const withForeign = {
       ...mine,
       conditions: [
@@ -102,13 +99,7 @@ describe('profile status', () => {
 });
 
 describe('DNS names in status', () => {
-  const outcome = {
-    mode: 'Enforce' as const,
-    generation: 2,
-    policies: ['pay.payments'],
-    reason: Reason.Reconciled,
-    message: '1 NetworkPolicy enforced',
-  };
+  const outcome = outcomeOf('Enforce', 2, ['pay.payments'], Reason.Reconciled, '1 NetworkPolicy enforced');
   const fqdn = [{ name: 'api.payments.example', addresses: ['192.0.2.1'], resolvedAt: 'R', expiresAt: 'E' }];
 
   it('adds status.fqdn and a DNSResolved condition beside Ready, only for a profile with names', () => {
