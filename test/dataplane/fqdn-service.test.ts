@@ -37,6 +37,25 @@ const record = (entry: Record<string, unknown>) => {
   appendFileSync(MEASURED_FILE, `${JSON.stringify(entry)}\n`);
 };
 
+/** A profile that isolates egress only (DNS not allowed) and lets pods app=`app` reach `to` on `port`. */
+const egressOnlyProfile = (
+  ns: string,
+  name: string,
+  app: string,
+  to: Record<string, string>,
+  port: number | string,
+) => ({
+  apiVersion: 'apptrust.dev/v1alpha1',
+  kind: 'AppTrustProfile',
+  metadata: { name, namespace: ns },
+  spec: {
+    isolate: ['Egress'],
+    allowDNS: false,
+    components: [{ name: app, podSelector: { matchLabels: { app } } }],
+    allow: [{ from: { component: app }, to, ports: [{ port }] }],
+  },
+});
+
 describeDataplane('dataplane: fqdn and service endpoints on packets', () => {
   beforeAll(async () => {
     dataplane = attachDataplane();
@@ -88,17 +107,7 @@ describeDataplane('dataplane: fqdn and service endpoints on packets', () => {
     );
     expect(lines(control, 'connected')).toEqual(lines(control, 'allowed'));
 
-    await applyProfile(dataplane, {
-      apiVersion: 'apptrust.dev/v1alpha1',
-      kind: 'AppTrustProfile',
-      metadata: { name: 'pay', namespace: ns },
-      spec: {
-        isolate: ['Egress'],
-        allowDNS: false,
-        components: [{ name: 'payments', podSelector: { matchLabels: { app: 'payments' } } }],
-        allow: [{ from: { component: 'payments' }, to: { fqdn: NAME }, ports: [{ port: 443 }] }],
-      },
-    });
+    await applyProfile(dataplane, egressOnlyProfile(ns, 'pay', 'payments', { fqdn: NAME }, 443));
     await waitReady(dataplane, ns, 'pay');
     const before = await untilObserved(dataplane, hosts, checks(true, false));
     expect(lines(before, 'connected')).toEqual(lines(before, 'allowed'));
@@ -173,17 +182,7 @@ describeDataplane('dataplane: fqdn and service endpoints on packets', () => {
       spec: { selector: { app: 'backend', track }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] },
     });
     await dataplane.rest.apply(`${services(ns)}/backend`, service('v1'), 'apptrust-dataplane-test');
-    await applyProfile(dataplane, {
-      apiVersion: 'apptrust.dev/v1alpha1',
-      kind: 'AppTrustProfile',
-      metadata: { name: 'shop', namespace: ns },
-      spec: {
-        isolate: ['Egress'],
-        allowDNS: false,
-        components: [{ name: 'frontend', podSelector: { matchLabels: { app: 'frontend' } } }],
-        allow: [{ from: { component: 'frontend' }, to: { service: 'backend' }, ports: [{ port: 'http' }] }],
-      },
-    });
+    await applyProfile(dataplane, egressOnlyProfile(ns, 'shop', 'frontend', { service: 'backend' }, 'http'));
     await waitReady(dataplane, ns, 'shop');
     const checks = (v1: boolean, v2: boolean): Check[] => [
       { from: 'frontend', to: 'v1', port: 8080, allowed: v1 },
