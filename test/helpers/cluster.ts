@@ -32,6 +32,18 @@ export async function createNamespace(
   return name;
 }
 
+/** createNamespace, its name filed in `created` for the test file's cleanup. */
+export async function createTrackedNamespace(
+  rest: KubeRest,
+  created: string[],
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const ns = await createNamespace(rest, prefix, labels);
+  created.push(ns);
+  return ns;
+}
+
 /** A client and a fresh namespace for one test file's beforeAll (`deleteNamespace` in its afterAll). */
 export async function withTestNamespace(prefix: string): Promise<{ rest: KubeRest; ns: string }> {
   const rest = testRest();

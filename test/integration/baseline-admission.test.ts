@@ -11,12 +11,12 @@ import { pino } from 'pino';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { isOurBaseline } from '../../src/controller/baseline-reconciler.js';
 import { allExcluded, baselineScope, PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
-import type { Operator } from '../../src/controller/operator.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { Informer } from '../../src/kube/informer.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { namespace as namespacePath, namespaces, networkPolicies } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
+import { AccountOperator } from '../helpers/account-operator.js';
 import {
   applyAdmission,
   baselineOf,
@@ -34,12 +34,12 @@ import {
 } from '../helpers/baseline.js';
 import {
   createNamespace,
+  createTrackedNamespace,
   deleteNamespace,
   eventually,
   testKubeConfig,
   testRest,
 } from '../helpers/cluster.js';
-import { startTestOperator } from '../helpers/operator.js';
 import { ROOT } from '../helpers/process.js';
 import { refuseNetworkPolicyWrites } from '../helpers/refuse-writes.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
@@ -50,18 +50,15 @@ const EXCLUDED = 'gate-excluded';
 
 let admin: KubeRest;
 let operatorRest: KubeRest;
-let operator: Operator | undefined;
+const operator = new AccountOperator(() => admin, ACCOUNT);
 let old: string;
 let oldOptIn: string;
 let blocked: string | undefined;
 const created: string[] = [];
 let podCounter = 0;
 
-async function namespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const ns = await createNamespace(admin, prefix, labels);
-  created.push(ns);
-  return ns;
-}
+const namespace = (prefix: string, labels: Record<string, string> = {}) =>
+  createTrackedNamespace(admin, created, prefix, labels);
 
 /** 'admitted', or the refusal message of the API server. */
 async function createPod(ns: string, dryRun = false): Promise<string> {
@@ -159,18 +156,8 @@ async function blockPolicyWrites(ns: string): Promise<void> {
   });
 }
 
-async function startOperator(flags: string[] = []): Promise<void> {
-  await operator?.stop();
-  const kc = await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT);
-  const run = startTestOperator([`--baseline-exclude=${EXCLUDED}`, ...flags], {}, kc);
-  operator = run.operator;
-  await run.started;
-}
-
-async function stopOperator(): Promise<void> {
-  await operator?.stop();
-  operator = undefined;
-}
+const startOperator = (flags: string[] = []) => operator.start([`--baseline-exclude=${EXCLUDED}`, ...flags]);
+const stopOperator = () => operator.stop();
 
 beforeAll(async () => {
   admin = testRest();
@@ -320,7 +307,9 @@ describe('admission gate (config/admission)', () => {
       return events.items.find((e) => e.reason === 'BaselineBlocked');
     });
     expect(await createPod(ns)).toContain('apptrust-baseline-gate');
-    const gauge = await operator?.metrics.registry.getSingleMetricAsString('apptrust_baseline_namespaces');
+    const gauge = await operator.current?.metrics.registry.getSingleMetricAsString(
+      'apptrust_baseline_namespaces',
+    );
     const count = (state: string) => Number(gauge?.match(new RegExp(`state="${state}"} (\\d+)`))?.[1]);
     expect(count('unprotected')).toBeGreaterThanOrEqual(1);
     expect(count('protected')).toBeGreaterThanOrEqual(2);

@@ -13,7 +13,6 @@ import { installCrds } from '../../hack/crd/crd-install.js';
 import { BASELINE_POLICY_NAME } from '../../src/compiler/index.js';
 import { isOurBaseline } from '../../src/controller/baseline-reconciler.js';
 import { PROTECTED_LABEL } from '../../src/controller/baseline-scope.js';
-import type { Operator } from '../../src/controller/operator.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { userKubeconfig } from '../cluster/controlplane.js';
+import { AccountOperator } from '../helpers/account-operator.js';
 import {
   applyAdmission,
   baselineOf,
@@ -38,8 +38,7 @@ import {
   readRecord,
   removeOperatorAccount,
 } from '../helpers/baseline.js';
-import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
-import { startTestOperator } from '../helpers/operator.js';
+import { createTrackedNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { ROOT } from '../helpers/process.js';
 import { foreignPolicy } from '../helpers/profiles.js';
 import { serviceAccountKubeConfig } from '../helpers/service-account.js';
@@ -55,7 +54,7 @@ let tenant: KubeRest;
 let platform: KubeRest;
 let breakGlass: KubeRest;
 let operatorRest: KubeRest;
-let operator: Operator | undefined;
+const operator = new AccountOperator(() => admin, ACCOUNT);
 let home: string;
 const created: string[] = [];
 const numbers: Record<string, unknown> = {};
@@ -83,24 +82,11 @@ const mergePatch = (rest: KubeRest, path: string, body: unknown) =>
 
 const labelPatch = (key: string, value: string | null) => ({ metadata: { labels: { [key]: value } } });
 
-async function namespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const ns = await createNamespace(admin, prefix, labels);
-  created.push(ns);
-  return ns;
-}
+const namespace = (prefix: string, labels: Record<string, string> = {}) =>
+  createTrackedNamespace(admin, created, prefix, labels);
 
-async function startOperator(): Promise<void> {
-  await operator?.stop();
-  const kc = await serviceAccountKubeConfig(admin, OPERATOR_NAMESPACE, ACCOUNT);
-  const run = startTestOperator([], { conflictRetryMs: 500 }, kc);
-  operator = run.operator;
-  await run.started;
-}
-
-async function stopOperator(): Promise<void> {
-  await operator?.stop();
-  operator = undefined;
-}
+const startOperator = () => operator.start([], { conflictRetryMs: 500 });
+const stopOperator = () => operator.stop();
 
 async function protectedNamespace(prefix: string): Promise<string> {
   const ns = await namespace(prefix);
@@ -203,7 +189,9 @@ const isDenyAll = (policy: (KubeObject & { spec?: unknown }) | undefined) =>
   JSON.stringify(policy.spec) === JSON.stringify({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
 
 async function gateReady(): Promise<number | undefined> {
-  const text = await operator?.metrics.registry.getSingleMetricAsString('apptrust_admission_gate_ready');
+  const text = await operator.current?.metrics.registry.getSingleMetricAsString(
+    'apptrust_admission_gate_ready',
+  );
   const match = text?.match(/^apptrust_admission_gate_ready (\d+)/m);
   return match ? Number(match[1]) : undefined;
 }
@@ -444,7 +432,9 @@ withCerts('tenants cannot switch zero trust off (issues 17 and 18, real identiti
       const events = await eventsOf(admin, ns);
       expect(events.some((e) => e.reason === 'BaselineRestored' && e.note.includes('stripped'))).toBe(true);
       // The metric tells the truth: this namespace counts as protected again.
-      const gauge = await operator?.metrics.registry.getSingleMetricAsString('apptrust_baseline_namespaces');
+      const gauge = await operator.current?.metrics.registry.getSingleMetricAsString(
+        'apptrust_baseline_namespaces',
+      );
       expect(gauge).toMatch(/state="protected"} [1-9]/);
     } finally {
       await applyAdmission(admin, USERNAME, ['baseline-guard.yaml']);
