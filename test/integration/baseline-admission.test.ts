@@ -240,7 +240,8 @@ describe('admission gate (config/admission)', () => {
         settings,
       );
       expected[name] = scope.inScope && !ns.metadata.labels?.[PROTECTED_LABEL] ? 'refused' : 'admitted';
-      // The API server's namespace cache may lag a label by a moment: allow it to settle.
+      // The API server's namespace cache may lag a label by a moment (seconds on a loaded 2-core
+      // machine): allow it to settle.
       verdicts[name] = await eventually(
         `the verdict for ${name}`,
         async () => {
@@ -250,7 +251,7 @@ describe('admission gate (config/admission)', () => {
             process.stderr.write(`${name}: ${answer}\n`);
           return outcome === expected[name] ? outcome : undefined;
         },
-        5000,
+        15_000,
       ).catch(() => 'mismatch');
     }
     expect(verdicts).toEqual(expected);
