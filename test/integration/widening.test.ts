@@ -9,7 +9,7 @@ import type { Operator } from '../../src/controller/operator.js';
 import { networkPolicies, networkPolicy, profile as profilePath, profiles } from '../../src/kube/paths.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { userKubeconfig } from '../cluster/controlplane.js';
-import { grantOperatorAccount, isMarked } from '../helpers/baseline.js';
+import { grantOperatorAccount, isMarked, readRecord } from '../helpers/baseline.js';
 import { createNamespace, deleteNamespace, eventually, testRest } from '../helpers/cluster.js';
 import { startTestOperator } from '../helpers/operator.js';
 import { frontendBackendProfile } from '../helpers/profiles.js';
@@ -94,6 +94,9 @@ describeIf(clusterDir, 'the local control plane (tenant client certificates)')(
       );
       operator = run.operator;
       await run.started;
+      // Only namespaces created after the BaselineRecord get the baseline: on a fresh control plane
+      // (this file alone) the operator writes the record just after it starts.
+      await eventually('the baseline record', async () => ((await readRecord(admin)) ? true : undefined));
       ns = await createNamespace(admin, 'widen');
       await eventually('the baseline marker', async () => ((await isMarked(admin, ns)) ? true : undefined));
       // The tenant: built-in admin in its namespace only (aggregated by the controller manager).
