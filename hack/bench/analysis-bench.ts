@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Pod, ReachabilityAnalyzer, reachabilityMatrix, type World } from '../../src/analysis/index.js';
 import type { AppTrustProfile } from '../../src/api/v1alpha1/index.js';
 import { baselinePolicyFor, renderProfiles } from '../../src/compiler/index.js';
+import { timed } from './timing.js';
 import { wideningBench } from './widening-bench.js';
 
 const NAMESPACES = 10;
@@ -97,24 +98,10 @@ function world(): World {
   };
 }
 
-function median(
-  fn: () => number,
-  runs = 5,
-): { medianMs: number; minMs: number; maxMs: number; cells: number } {
-  const times: number[] = [];
-  let cells = 0;
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    cells = fn();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return {
-    medianMs: times[Math.floor(runs / 2)] as number,
-    minMs: times[0] as number,
-    maxMs: times[runs - 1] as number,
-    cells,
-  };
+/** The matrix benchmarks' shape: `timed` with the cell count it returned. */
+function median(fn: () => number, runs = 5) {
+  const { result, ...times } = timed(fn, runs);
+  return { ...times, cells: result };
 }
 
 const w = world();

@@ -6,26 +6,10 @@ import type { Namespace, Pod } from '../../src/analysis/index.js';
 import { baselinePolicyFor, type NetworkPolicy, renderProfile } from '../../src/compiler/index.js';
 import { type NamespaceSnapshot, namespaceIntents } from '../../src/controller/intent-widening.js';
 import type { LivePolicy } from '../../src/kube/policy-store.js';
+import { timed } from './timing.js';
 import { namespaceName, profileBody, profileRef, type Scale } from './workload.js';
 
 const SCALE: Scale = { profiles: 1000, profileNamespaces: 20, namespaces: 20 };
-
-function timed(fn: () => number, runs: number) {
-  const times: number[] = [];
-  let result = 0;
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    result = fn();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return {
-    medianMs: times[Math.floor(runs / 2)] as number,
-    minMs: times[0] as number,
-    maxMs: times[runs - 1] as number,
-    result,
-  };
-}
 
 export function wideningBench() {
   const namespaces: Namespace[] = [
