@@ -48,8 +48,7 @@ export function wideningBench() {
     const baseline = baselinePolicyFor(namespace, { allowDNS: false });
     return {
       namespace,
-      namespaces,
-      pods,
+      world: { namespaces, pods },
       policies: [
         ...(policies.get(namespace) ?? []),
         baseline as unknown as LivePolicy,

@@ -2,6 +2,7 @@
 // policies, profiles): verdicts with reasons, matrices by workload, and diffs between two worlds.
 // No client, no clock, no environment. Used by the CLI (explain, diff) and by Audit status.
 export { compareItems, diffMatrices, diffWorlds, type ReachabilityChange } from './diff.js';
+export { type NamespaceLabels, namespaceLabelsBy } from './matching.js';
 export {
   comparePorts,
   type Matrix,

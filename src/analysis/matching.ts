@@ -19,6 +19,26 @@ export function namespaceLabelsOf(
 }
 
 /**
+ * A lookup over namespaces the caller already keeps by name (the operator's cache), so nothing scans
+ * thousands of them per question; one labels object per namespace object, made on first need.
+ */
+export function namespaceLabelsBy(
+  find: (name: string) => { labels?: Record<string, string> } | undefined,
+): NamespaceLabels {
+  const made = new WeakMap<object, Record<string, string>>();
+  return (name) => {
+    const meta = find(name);
+    if (!meta) return { [NAMESPACE_NAME_LABEL]: name };
+    let labels = made.get(meta);
+    if (!labels) {
+      labels = { ...(meta.labels ?? {}), [NAMESPACE_NAME_LABEL]: name };
+      made.set(meta, labels);
+    }
+    return labels;
+  };
+}
+
+/**
  * Does `peer`, written in a policy of `policyNamespace`, match the endpoint? An ipBlock matches by
  * address (pod IPs included, as the upstream e2e cases expect); selectors match pods only.
  */

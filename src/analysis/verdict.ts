@@ -40,7 +40,7 @@ export class ReachabilityAnalyzer {
   private readonly attributor: FlowAttributor;
 
   constructor(readonly world: World) {
-    this.namespaceLabels = namespaceLabelsOf(world.namespaces);
+    this.namespaceLabels = world.namespaceLabels ?? namespaceLabelsOf(world.namespaces);
     const sorted = [...world.policies].sort((a, b) => (policyKey(a) < policyKey(b) ? -1 : 1));
     for (const p of sorted) {
       const list = this.policiesByNamespace.get(p.metadata.namespace) ?? [];

@@ -45,8 +45,15 @@ export interface Widening {
 
 export interface WideningWorld {
   namespaces: readonly Namespace[];
+  /** Labels by namespace name, when already indexed (then `namespaces` is not scanned). */
+  namespaceLabels?: NamespaceLabels;
   /** Every known pod of the cluster (any phase): components are found here, peers too. */
   pods: readonly Pod[];
+  /**
+   * The pods of one namespace, when the caller has them indexed: components are found there, and
+   * `pods` is read only when another policy's rules need peers.
+   */
+  podsIn?: (namespace: string) => readonly Pod[];
 }
 
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -167,13 +174,16 @@ export class WideningAnalyzer {
     /** Every NetworkPolicy in force in the namespace (an untouched deny-all baseline may be left out). */
     private readonly policies: readonly NetworkPolicy[],
   ) {
+    this.namespaceLabels = world.namespaceLabels ?? namespaceLabelsOf(world.namespaces);
     this.analyzer = new ReachabilityAnalyzer({
-      namespaces: [...world.namespaces],
+      namespaces: world.namespaceLabels ? [] : [...world.namespaces],
+      namespaceLabels: this.namespaceLabels,
       pods: [],
       policies: [...policies],
     });
-    this.namespaceLabels = namespaceLabelsOf(world.namespaces);
-    this.local = world.pods.filter((p) => p.namespace === namespace);
+    this.local = world.podsIn
+      ? [...world.podsIn(namespace)]
+      : world.pods.filter((p) => p.namespace === namespace);
   }
 
   /**

@@ -40,6 +40,11 @@ export type Endpoint = Pod | External;
 
 export interface World {
   namespaces: Namespace[];
+  /**
+   * The labels of a namespace by name, when the caller has them indexed already (the operator's
+   * cache of thousands of namespaces): then `namespaces` is not scanned to build a lookup.
+   */
+  namespaceLabels?: (namespace: string) => Record<string, string>;
   pods: Pod[];
   policies: NetworkPolicy[];
   /** Validated profiles: attribute a rendered rule to the flow that asked for it (`ns/name spec.allow[i]`). */

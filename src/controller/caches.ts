@@ -28,6 +28,12 @@ export interface CacheSpec<T extends KubeObject> {
   create(ctx: CacheContext): ObjectCache<T>;
 }
 
+/** Index of namespaced objects by namespace: one namespace's policies or profiles without a scan. */
+export const NAMESPACE_INDEX = 'namespace';
+
+export const byNamespace = (o: KubeObject): readonly string[] =>
+  o.metadata.namespace ? [o.metadata.namespace] : [];
+
 /** Index of managed policies by the uid of their controller owner: a profile's policies without a scan. */
 export const OWNER_INDEX = 'owner-uid';
 
@@ -46,6 +52,7 @@ export const MANAGED_POLICIES: CacheSpec<LivePolicy> = {
   create(c) {
     const cache = namespacedCache<LivePolicy>(c.rest, c.kubeConfig, networkPolicies, c.watched, c.log);
     cache.addIndex(OWNER_INDEX, controllerUid);
+    cache.addIndex(NAMESPACE_INDEX, byNamespace);
     return cache;
   },
 };
@@ -59,7 +66,11 @@ export const NAMESPACES: CacheSpec<KubeObject> = {
 /** Only for Audit's evidence (live flows): labels, IPs and declared ports, nothing else kept. */
 export const PODS: CacheSpec<SlimPod> = {
   name: 'pods',
-  create: (c) => namespacedCache(c.rest, c.kubeConfig, pods, c.watched, c.log, undefined, slimPod),
+  create(c) {
+    const cache = namespacedCache(c.rest, c.kubeConfig, pods, c.watched, c.log, undefined, slimPod);
+    cache.addIndex(NAMESPACE_INDEX, byNamespace);
+    return cache;
+  },
 };
 
 /** The caches built so far, in the order they were asked for. */

@@ -3,10 +3,16 @@ import {
   type Condition,
   ConditionReason,
   DNS_RESOLVED_CONDITION,
+  INTENT_HONORED_CONDITION,
   READY_CONDITION,
 } from '../api/v1alpha1/index.js';
 
-export { ConditionReason as Reason, DNS_RESOLVED_CONDITION as DNS_RESOLVED, READY_CONDITION as READY };
+export {
+  ConditionReason as Reason,
+  DNS_RESOLVED_CONDITION as DNS_RESOLVED,
+  INTENT_HONORED_CONDITION as INTENT_HONORED,
+  READY_CONDITION as READY,
+};
 
 /**
  * The conditions list with `wanted` set: lastTransitionTime moves only when the status flips

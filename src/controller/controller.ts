@@ -13,6 +13,7 @@ import type { KubeObject } from '../kube/objects.js';
 import type { PolicyStore } from '../kube/policy-store.js';
 import type { KubeRest } from '../kube/rest.js';
 import type { CacheSpec } from './caches.js';
+import type { KeySignal } from './key-signal.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { Outcome } from './queue.js';
 
@@ -86,6 +87,8 @@ export interface Manager {
   readonly conflictRetryMs: number;
   /** The shared cache of `spec` (built on the first ask; started and synced by the Operator). */
   cache<T extends KubeObject>(spec: CacheSpec<T>): ObjectCache<T>;
+  /** The signal called `name`, one per manager: a controller emits keys, another one watches it. */
+  signal(name: string): KeySignal;
 }
 
 /** A controller module's registration function (one line in operator.ts's CONTROLLERS). */

@@ -13,13 +13,13 @@ import {
 } from '../compiler/index.js';
 import { clusterDnsServer, describeDnsError, dnsResolver } from '../dns/resolver.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
-import type { InformerHandler } from '../kube/informer.js';
-import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
+import { keyOf, splitKey } from '../kube/objects.js';
 import { services } from '../kube/paths.js';
 import { type SlimService, slimService } from '../kube/services.js';
 import type { CacheSpec } from './caches.js';
-import { type EventSource, type Manager, type Watch, watch } from './controller.js';
+import { type Manager, type Watch, watch } from './controller.js';
 import { type DnsReport, FqdnTracker } from './fqdn-tracker.js';
+import { KeySignal } from './key-signal.js';
 import type { ProfileEndpoints, ProfileObject } from './profile-reconciler.js';
 
 /** Only what `{service: NAME}` endpoints render from (type, selector, ports). */
@@ -34,12 +34,8 @@ const SERVICE_INDEX = 'service';
 export class EndpointInputsWatch implements ProfileEndpoints {
   private readonly services: ObjectCache<SlimService>;
   private readonly tracker: FqdnTracker;
-  private readonly changed: Array<InformerHandler<KubeObject>> = [];
-  /** The profiles whose names changed state, as objects of an event source a watch listens to. */
-  private readonly changes: EventSource<KubeObject> = {
-    on: (handler) => this.changed.push(handler),
-    onRelist: () => undefined,
-  };
+  /** The profiles whose names changed state, as an event source a watch listens to. */
+  private readonly changes = new KeySignal();
   private term: AbortSignal | undefined;
 
   constructor(
@@ -62,12 +58,7 @@ export class EndpointInputsWatch implements ProfileEndpoints {
         : () => Promise.reject(new Error('no DNS server: set --fqdn-resolver=HOST:PORT')),
       describeError: describeDnsError,
       timings: fqdn.timings,
-      onChange: (keys) => {
-        for (const key of keys) {
-          const metadata = splitKey(key);
-          for (const handler of this.changed) handler('update', { metadata });
-        }
-      },
+      onChange: (keys) => this.changes.emit(keys),
       onFailure: (name) => {
         failures.inc();
         manager.log.warn({ name, server }, 'DNS resolution failed; last good addresses kept');

@@ -2,12 +2,14 @@
 // the operator's caches in, per profile a widening and the IntentHonored condition out.
 import { isDeepStrictEqual } from 'node:util';
 import {
+  type Component,
   type ExtraFlow,
   extraFlowText,
-  type Namespace,
+  type NamespaceLabels,
   type Pod,
   type Widening,
   WideningAnalyzer,
+  type WideningWorld,
 } from '../analysis/index.js';
 import { type Condition, INTENT_HONORED_CONDITION, IntentReason, KIND } from '../api/v1alpha1/index.js';
 import {
@@ -25,9 +27,8 @@ export const MAX_FLOWS_NAMED = 5;
 
 export interface NamespaceSnapshot {
   namespace: string;
-  namespaces: readonly Namespace[];
-  /** Every known pod of the cluster, as the analysis sees it. */
-  pods: readonly Pod[];
+  /** Namespace labels and pods as the analysis sees them (LivePods.world in the operator). */
+  world: WideningWorld;
   /** Every NetworkPolicy of the namespace. */
   policies: readonly LivePolicy[];
   /** The profiles of the namespace. */
@@ -78,14 +79,62 @@ export function knownPod(pod: SlimPod): Pod | undefined {
   };
 }
 
+/** The pods cache as the analysis sees it: each cached pod converted once, by namespace on demand. */
+export class LivePods {
+  private readonly converted = new WeakMap<SlimPod, Pod | undefined>();
+
+  /** `cache` absent: the operator may not watch pods (components are judged by their selectors). */
+  constructor(
+    private readonly cache:
+      | { list(): SlimPod[]; byIndex(index: string, value: string): SlimPod[] }
+      | undefined,
+    private readonly namespaceIndex: string,
+  ) {}
+
+  all(): Pod[] {
+    return this.known(this.cache?.list() ?? []);
+  }
+
+  in(namespace: string): Pod[] {
+    return this.known(this.cache?.byIndex(this.namespaceIndex, namespace) ?? []);
+  }
+
+  /** A world for the analysis: this namespace's pods by index, every pod only if peers are needed. */
+  world(namespaceLabels: NamespaceLabels): WideningWorld {
+    const all = () => this.all();
+    return {
+      namespaces: [],
+      namespaceLabels,
+      get pods() {
+        return all();
+      },
+      podsIn: (namespace) => this.in(namespace),
+    };
+  }
+
+  private known(slims: readonly SlimPod[]): Pod[] {
+    const out: Pod[] = [];
+    for (const slim of slims) {
+      if (!this.converted.has(slim)) this.converted.set(slim, knownPod(slim));
+      const pod = this.converted.get(slim);
+      if (pod) out.push(pod);
+    }
+    return out;
+  }
+}
+
 const controllerOf = (p: LivePolicy) => p.metadata.ownerReferences?.find((r) => r.controller === true);
 
+/** An untouched deny-all (with its optional DNS rule, an operator setting) widens nothing. */
+function withoutUntouchedBaseline(policies: readonly LivePolicy[], expected: NetworkPolicy): NetworkPolicy[] {
+  return policies.filter(
+    (p) => !(p.metadata.name === BASELINE_POLICY_NAME && isDeepStrictEqual(p.spec, expected.spec)),
+  ) as unknown as NetworkPolicy[];
+}
+
 export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
-  const baselineUntouched = (p: LivePolicy) =>
-    p.metadata.name === BASELINE_POLICY_NAME && isDeepStrictEqual(p.spec, s.expectedBaseline.spec);
-  // An untouched deny-all (with its optional DNS rule, an operator setting) widens nothing.
-  const policies = s.policies.filter((p) => !baselineUntouched(p)) as unknown as NetworkPolicy[];
-  const world = { namespaces: s.namespaces, pods: s.pods };
+  const policies = withoutUntouchedBaseline(s.policies, s.expectedBaseline);
+  const world = s.world;
   const analyzer = new WideningAnalyzer(world, s.namespace, policies);
   const profiles = s.profiles.map((profile): ProfileIntent => {
     const key = `${s.namespace}/${profile.metadata.name}`;
@@ -100,14 +149,40 @@ export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
   return { profiles, undercut: s.protected ? undercutOf(s, world) : undefined };
 }
 
+export interface ProfileSnapshot {
+  namespace: string;
+  world: WideningWorld;
+  /** Every NetworkPolicy of the namespace as cached. */
+  policies: readonly LivePolicy[];
+  /** The profile's uid: the policies it controls in the cache are replaced by `own`. */
+  ownerUid: string;
+  /** The profile's policies as it enforces them now (rendered: its writes may not be cached yet). */
+  own: readonly NetworkPolicy[];
+  components: readonly Component[];
+  expectedBaseline: NetworkPolicy;
+}
+
+/**
+ * One Enforce profile's widening, for the status write that also sets Ready: the namespace's other
+ * policies from the cache against the profile's own as rendered. namespaceIntents answers the same
+ * question for every profile of a namespace from the cache alone; both agree once it has caught up.
+ */
+export function profileWidening(s: ProfileSnapshot): Widening {
+  const ownNames = new Set(s.own.map((p) => p.metadata.name));
+  const others = s.policies.filter(
+    (p) => controllerOf(p)?.uid !== s.ownerUid && !ownNames.has(p.metadata.name),
+  );
+  const policies = [...withoutUntouchedBaseline(others, s.expectedBaseline), ...s.own];
+  return new WideningAnalyzer(s.world, s.namespace, policies).of(s.components, ownNames);
+}
+
 /** Against the baseline, every policy a profile owns is declared intent; any other one undercuts it. */
-function undercutOf(
-  s: NamespaceSnapshot,
-  world: { namespaces: readonly Namespace[]; pods: readonly Pod[] },
-): Widening {
+function undercutOf(s: NamespaceSnapshot, world: WideningWorld): Widening {
   const foreign = s.policies.filter(
     (p) => p.metadata.name !== BASELINE_POLICY_NAME && controllerOf(p)?.kind !== KIND,
   ) as unknown as NetworkPolicy[];
+  // Nothing but the baseline: nothing to undercut it (most namespaces; no analyzer to build).
+  if (foreign.length === 0) return { policies: [], flows: [] };
   const analyzer = new WideningAnalyzer(world, s.namespace, [s.expectedBaseline, ...foreign]);
   return analyzer.of([{ name: 'pods', podSelector: {} }], new Set([BASELINE_POLICY_NAME]));
 }
@@ -141,6 +216,14 @@ export function intentCondition(widening: Widening): Omit<Condition, 'lastTransi
     message: `widened by ${widening.policies.join(', ')} (NetworkPolicies add up): ${flowsText(widening.flows)}`,
   };
 }
+
+/** With --baseline=false there is no baseline to leave out: one that matches no policy by name. */
+export const emptyBaseline = (namespace: string): NetworkPolicy => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: '', namespace, labels: {} },
+  spec: { podSelector: {}, policyTypes: [] },
+});
 
 /** The Namespace Event's note for an undercut baseline. */
 export function undercutNote(undercut: Widening): string {

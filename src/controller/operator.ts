@@ -22,6 +22,7 @@ import {
   type Manager,
   type Reconciled,
 } from './controller.js';
+import { KeySignal } from './key-signal.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import { setupProfileController } from './profile-controller.js';
 import { type Outcome, WorkQueue } from './queue.js';
@@ -75,6 +76,7 @@ export class Operator {
       this.metrics.apiRequests.inc({ verb: method, code: String(status) });
     });
     this.caches = new CacheSet({ rest: this.rest, kubeConfig, watched: options.watchNamespaces, log });
+    const signals = new Map<string, KeySignal>();
     const manager: Manager = {
       options,
       rest: this.rest,
@@ -84,6 +86,14 @@ export class Operator {
       policyStore: new PolicyStore(this.rest),
       conflictRetryMs: hooks.conflictRetryMs ?? CONFLICT_RETRY_MS,
       cache: (spec) => this.caches.get(spec),
+      signal: (name) => {
+        let signal = signals.get(name);
+        if (!signal) {
+          signal = new KeySignal();
+          signals.set(name, signal);
+        }
+        return signal;
+      },
     };
     this.controllers = CONTROLLERS.map((setup) => this.register(setup(manager)));
     if (options.leaderElect) {

@@ -3,13 +3,15 @@
 // NetworkPolicy; a profile event queues the profile, a policy event queues the profile that owns it,
 // a Service event or a DNS name's new answer queues the profiles that name it; the echoes of our own
 // writes queue nothing.
+
+import { type Component, namespaceLabelsBy } from '../analysis/index.js';
 import {
   BASELINE_POLICY_KIND,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   POLICY_KIND_LABEL,
 } from '../api/v1alpha1/keys.js';
-import type { NetworkPolicy } from '../compiler/index.js';
+import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
 import { type KubeObject, keyOf } from '../kube/objects.js';
@@ -17,18 +19,39 @@ import { profiles as profilesPath } from '../kube/paths.js';
 import type { LivePolicy } from '../kube/policy-store.js';
 import { ProfileStatusWriter } from '../kube/status-writer.js';
 import { auditEvidenceSource } from './audit-source.js';
-import { type CacheSpec, MANAGED_POLICIES, NAMESPACES, OWNER_INDEX } from './caches.js';
+import {
+  byNamespace,
+  type CacheSpec,
+  MANAGED_POLICIES,
+  NAMESPACE_INDEX,
+  NAMESPACES,
+  OWNER_INDEX,
+  PODS,
+} from './caches.js';
 import { type ControllerSetup, type Manager, watch } from './controller.js';
 import { EndpointInputsWatch } from './endpoint-inputs.js';
-import { type ProfileObject, ProfileReconciler, profileKeyOfPolicy } from './profile-reconciler.js';
+import { emptyBaseline, intentCondition, LivePods, profileWidening } from './intent-widening.js';
+import {
+  type ProfileObject,
+  ProfileReconciler,
+  type ProfileReconcilerDeps,
+  profileKeyOfPolicy,
+} from './profile-reconciler.js';
 import { WriteMemo } from './write-memo.js';
 
 export const PROFILE_CONTROLLER = 'apptrustprofile';
 
 export const PROFILES: CacheSpec<ProfileObject> = {
   name: 'apptrustprofiles',
-  create: (c) => namespacedCache(c.rest, c.kubeConfig, profilesPath, c.watched, c.log),
+  create(c) {
+    const cache = namespacedCache<ProfileObject>(c.rest, c.kubeConfig, profilesPath, c.watched, c.log);
+    cache.addIndex(NAMESPACE_INDEX, byNamespace);
+    return cache;
+  },
 };
+
+/** The signal by which the widening controller asks for a profile's IntentHonored to be rewritten. */
+export const INTENT_CHANGES = 'intent-changes';
 
 /** Our writes not yet seen by the informers: their echoes need no reconcile. */
 export interface PendingWrites {
@@ -84,6 +107,7 @@ function profileReconciler(
     conflictRetryMs: manager.conflictRetryMs,
     ...(evidence ? { auditEvidence: evidence } : {}),
     endpoints,
+    intent: intentJudge(manager, policies, namespaces),
   });
 }
 
@@ -96,6 +120,35 @@ function managedPolicyCounter(manager: Manager): (event: InformerEvent, policy: 
       managed.add(key);
     else managed.delete(key);
     manager.metrics.managedPolicies.set(managed.size);
+  };
+}
+
+/** IntentHonored for the status write: the profile's own policies against the namespace's others. */
+function intentJudge(
+  manager: Manager,
+  policies: ObjectCache<LivePolicy>,
+  namespaces: ObjectCache<KubeObject>,
+): NonNullable<ProfileReconcilerDeps['intent']> {
+  const { options } = manager;
+  const pods = new LivePods(options.auditEvidence ? manager.cache(PODS) : undefined, NAMESPACE_INDEX);
+  const namespaceLabels = namespaceLabelsBy((name) => namespaces.get(name)?.metadata);
+  const baseline = (namespace: string) =>
+    options.baseline
+      ? baselinePolicyFor(namespace, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
+      : emptyBaseline(namespace);
+  return (profile, own) => {
+    const namespace = profile.metadata.namespace as string;
+    const widening = profileWidening({
+      namespace,
+      world: pods.world(namespaceLabels),
+      policies: policies.byIndex(NAMESPACE_INDEX, namespace),
+      ownerUid: profile.metadata.uid ?? '',
+      own,
+      // Only called for a spec that rendered: it has passed validation.
+      components: (profile.spec as { components: Component[] }).components,
+      expectedBaseline: baseline(namespace),
+    });
+    return intentCondition(widening);
   };
 }
 
@@ -114,6 +167,7 @@ export const setupProfileController: ControllerSetup = (manager) => {
     ),
   );
   const reconciler = profileReconciler(manager, { profiles, policies, namespaces }, writes, endpoints);
+  const intentChanges = manager.signal(INTENT_CHANGES);
   const eventKeys = profileEventKeys(writes);
   const countManaged = managedPolicyCounter(manager);
   const allProfiles = () => profiles.list().map((p) => keyOf(p.metadata));
@@ -138,6 +192,8 @@ export const setupProfileController: ControllerSetup = (manager) => {
         },
       ),
       ...endpoints.watches(),
+      // The widening controller saw the namespace change under a profile's IntentHonored.
+      watch(intentChanges, (_event, object) => [keyOf(object.metadata)]),
     ],
     keys: allProfiles,
     async reconcile(key, ctx) {

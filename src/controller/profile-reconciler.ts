@@ -2,7 +2,14 @@
 // prune only once every wanted policy is in place → status. Reads come from informer caches; only
 // differences cost a request, so a resync or restart with nothing to do writes nothing.
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, EventAction, EventReason, KIND, type ProfileStatus } from '../api/v1alpha1/index.js';
+import {
+  API_VERSION,
+  type Condition,
+  EventAction,
+  EventReason,
+  KIND,
+  type ProfileStatus,
+} from '../api/v1alpha1/index.js';
 import {
   type CompilerSettings,
   canonicalJson,
@@ -18,7 +25,7 @@ import { type KubeObject, keyOf, splitKey } from '../kube/objects.js';
 import { isControlledBy, isUpToDate, type LivePolicy, type PolicyWriter } from '../kube/policy-store.js';
 import type { StatusApplier } from '../kube/status-writer.js';
 import type { FlowEvidence } from './audit-evidence.js';
-import { DNS_RESOLVED, READY, Reason } from './conditions.js';
+import { DNS_RESOLVED, INTENT_HONORED, READY, Reason } from './conditions.js';
 import type { ReconcileContext, Reconciled } from './controller.js';
 import type { DnsReport } from './fqdn-tracker.js';
 import { describeOwner } from './owner.js';
@@ -76,6 +83,11 @@ export interface ProfileReconcilerDeps {
   auditRefreshMs?: number;
   /** Services and resolved DNS names for service and fqdn endpoints (absent: none are known). */
   endpoints?: ProfileEndpoints;
+  /**
+   * The IntentHonored condition of an Enforce profile whose own policies are `own` (intent-widening.ts),
+   * written with Ready in one status write. Absent: the condition is not reported.
+   */
+  intent?: (profile: ProfileObject, own: readonly NetworkPolicy[]) => Omit<Condition, 'lastTransitionTime'>;
 }
 
 /** Pods come and go under an Audit profile: its evidence is evaluated again this often. */
@@ -93,6 +105,8 @@ const names = (policies: ReadonlyArray<{ metadata: { name: string } }>) =>
 export class ProfileReconciler {
   /** A rendered policy's canonical JSON, computed once per render (the plan and the write memo both need it). */
   private readonly canonical = new WeakMap<NetworkPolicy, string>();
+  /** Profiles whose status write hid another writer's change (see WriteMemo): looked at again. */
+  private readonly missed = new Set<string>();
 
   constructor(private readonly deps: ProfileReconcilerDeps) {}
 
@@ -106,6 +120,18 @@ export class ProfileReconciler {
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<Reconciled> {
+    let reconciled: Reconciled;
+    try {
+      reconciled = await this.reconcileOnce(key, ctx);
+    } catch (error) {
+      this.missed.delete(key);
+      throw error;
+    }
+    if (!this.missed.delete(key) || reconciled.outcome || reconciled.error) return reconciled;
+    return { ...reconciled, outcome: { retry: true } };
+  }
+
+  private async reconcileOnce(key: string, ctx: ReconcileContext): Promise<Reconciled> {
     const profile = this.deps.profileCache.get(key);
     if (!profile || profile.metadata.deletionTimestamp) {
       this.deps.statusWrites.forget(key);
@@ -275,12 +301,16 @@ export class ProfileReconciler {
       const kept = wanted.filter((p) => !held.has(p.metadata.name));
       return this.conflicted(profile, conflicts, kept, ctx);
     }
-    await this.writeStatus(profile, {
-      reason: Reason.Reconciled,
-      message: `${plural(wanted.length, 'NetworkPolicy', 'NetworkPolicies')} enforced`,
-      policies: wanted.map((p) => p.metadata.name),
-      mode: 'Enforce',
-    });
+    await this.writeStatus(
+      profile,
+      {
+        reason: Reason.Reconciled,
+        message: `${plural(wanted.length, 'NetworkPolicy', 'NetworkPolicies')} enforced`,
+        policies: wanted.map((p) => p.metadata.name),
+        mode: 'Enforce',
+      },
+      wanted,
+    );
     return { reason: Reason.Reconciled };
   }
 
@@ -294,12 +324,11 @@ export class ProfileReconciler {
     const message = `apply failed: ${failures.map((f) => f.message).join('; ')}`;
     ctx.log.error({ err: failures[0] }, 'applying NetworkPolicies failed; retrying with backoff');
     this.event(profile, 'Warning', EventReason.ApplyFailed, EventAction.Apply, message);
-    await this.writeStatus(profile, {
-      reason: Reason.ApplyFailed,
-      message,
-      policies: wanted.map((p) => p.metadata.name),
-      mode: 'Enforce',
-    });
+    await this.writeStatus(
+      profile,
+      { reason: Reason.ApplyFailed, message, policies: wanted.map((p) => p.metadata.name), mode: 'Enforce' },
+      wanted,
+    );
     return { reason: Reason.ApplyFailed, error: failures[0] }; // retried with backoff
   }
 
@@ -311,12 +340,11 @@ export class ProfileReconciler {
     ctx: ReconcileContext,
   ): Promise<Reconciled> {
     const message = `NetworkPolicy ${conflicts.join(', ')} exists and is not owned by this profile; not taken over`;
-    const changed = await this.writeStatus(profile, {
-      reason: Reason.Conflict,
-      message,
-      policies: kept.map((p) => p.metadata.name),
-      mode: 'Enforce',
-    });
+    const changed = await this.writeStatus(
+      profile,
+      { reason: Reason.Conflict, message, policies: kept.map((p) => p.metadata.name), mode: 'Enforce' },
+      kept,
+    );
     if (changed) {
       ctx.log.warn({ conflicts }, 'policy name held by another owner; not taken over');
       this.event(profile, 'Warning', EventReason.Conflict, EventAction.Apply, message);
@@ -353,11 +381,14 @@ export class ProfileReconciler {
 
   private async create(profile: ProfileObject, desired: NetworkPolicy): Promise<WriteResult> {
     const key = keyOf(desired.metadata);
+    const memo = this.deps.policyWrites;
+    memo.begin(key);
     try {
       const written = await this.deps.policies.create(desired);
-      this.deps.policyWrites.remember(key, undefined, this.json(desired), written?.metadata?.resourceVersion);
-      return 'ok';
+      const missed = memo.remember(key, undefined, this.json(desired), written?.metadata?.resourceVersion);
+      return missed ? STALE : 'ok';
     } catch (error) {
+      memo.cancel(key);
       if (isAlreadyExists(error)) return this.createdMeanwhileOrForeign(profile, desired);
       return asError(error);
     }
@@ -380,16 +411,19 @@ export class ProfileReconciler {
 
   private async replace(live: LivePolicy, desired: NetworkPolicy): Promise<WriteResult> {
     const key = keyOf(desired.metadata);
+    const memo = this.deps.policyWrites;
+    memo.begin(key);
     try {
       const written = await this.deps.policies.replace(live, desired);
-      this.deps.policyWrites.remember(
+      const missed = memo.remember(
         key,
         live.metadata.resourceVersion,
         this.json(desired),
         written?.metadata?.resourceVersion,
       );
-      return 'ok';
+      return missed ? STALE : 'ok';
     } catch (error) {
+      memo.cancel(key);
       // 409: the object changed since our cache saw it (or went away); the next look decides again.
       if (isConflict(error) || isNotFound(error)) return STALE;
       return asError(error);
@@ -409,16 +443,26 @@ export class ProfileReconciler {
     return stale;
   }
 
-  /** Applies the status when it differs from what the cache shows; true when it was written. */
+  /**
+   * Applies the status when it differs from what the cache shows; true when it was written.
+   * `enforced`: an Enforce profile's own policies as they stand, judged for IntentHonored.
+   */
   private async writeStatus(
     profile: ProfileObject,
     outcome: Omit<ReconcileOutcome, 'generation'>,
+    enforced?: readonly NetworkPolicy[],
   ): Promise<boolean> {
     const key = keyOf(profile.metadata);
     const dns = this.deps.endpoints?.report(key);
+    const intent = enforced && this.deps.intent ? this.deps.intent(profile, enforced) : undefined;
     const status = desiredStatus(
       profile.status,
-      { ...outcome, generation: profile.metadata.generation, ...(dns ? { dns } : {}) },
+      {
+        ...outcome,
+        generation: profile.metadata.generation,
+        ...(dns ? { dns } : {}),
+        ...(intent ? { intent } : {}),
+      },
       this.deps.now,
     );
     if (isDeepStrictEqual(ownedStatusFields(profile.status), status)) return false;
@@ -431,11 +475,18 @@ export class ProfileReconciler {
     });
     if (this.deps.statusWrites.isPending(key, profile.metadata.resourceVersion, content)) return false;
     const { namespace, name } = splitKey(key);
+    const memo = this.deps.statusWrites;
+    memo.begin(key);
     try {
       const version = await this.deps.status.applyStatus(namespace, name, status);
-      this.deps.statusWrites.remember(key, profile.metadata.resourceVersion, content, version);
+      // Someone else changed the profile while our write was on the wire: look again.
+      if (memo.remember(key, profile.metadata.resourceVersion, content, version)) this.missed.add(key);
+      // Written by the intent field manager of earlier versions: only that manager can drop it.
+      if (!intent && hasCondition(profile.status, INTENT_HONORED))
+        await this.deps.status.releaseIntent?.(namespace, name);
       return true;
     } catch (error) {
+      if (memo.cancel(key)) this.missed.add(key);
       if (isNotFound(error)) return false; // deleted meanwhile: nothing to report on
       throw error;
     }
@@ -478,6 +529,9 @@ function isEnforcedAtGeneration(profile: ProfileObject): boolean {
     ready?.reason === Reason.Reconciled
   );
 }
+
+const hasCondition = (status: ProfileStatus | undefined, type: string) =>
+  status?.conditions?.some((c) => c.type === type) ?? false;
 
 const isHeldByAnother = (w: WriteResult | undefined): w is { conflict: string } =>
   typeof w === 'object' && 'conflict' in w;

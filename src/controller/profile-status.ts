@@ -2,7 +2,7 @@
 // fields and the condition type this operator owns: another writer's conditions are neither copied
 // into our server-side apply (which would take them over) nor a reason to write.
 import type { AuditSummary, Condition, Mode, ProfileStatus } from '../api/v1alpha1/index.js';
-import { DNS_RESOLVED, READY, Reason, withCondition } from './conditions.js';
+import { DNS_RESOLVED, INTENT_HONORED, READY, Reason, withCondition } from './conditions.js';
 import type { DnsReport } from './fqdn-tracker.js';
 
 export interface ReconcileOutcome {
@@ -14,10 +14,12 @@ export interface ReconcileOutcome {
   audit?: AuditSummary;
   /** The profile's DNS names (only when it has some): status.fqdn and the DNSResolved condition. */
   dns?: DnsReport;
+  /** Enforce only: whether other policies widen the intent (intent-widening.ts); absent: no such promise. */
+  intent?: Omit<Condition, 'lastTransitionTime'>;
 }
 
 /** The condition types this operator writes. */
-const OURS = new Set([READY, DNS_RESOLVED]);
+const OURS = new Set([READY, DNS_RESOLVED, INTENT_HONORED]);
 
 /** Far below the CRD's 32 KiB: a status is read by people and dashboards, not a dump. */
 const MAX_MESSAGE = 8192;
@@ -57,6 +59,10 @@ export function desiredStatus(
       now,
     );
     conditions = [...conditions, ...dns];
+  }
+  if (outcome.intent) {
+    const previous = current?.conditions?.filter((c) => c.type === INTENT_HONORED);
+    conditions = [...conditions, ...withCondition(previous, outcome.intent, now)];
   }
   return {
     ...(outcome.generation !== undefined ? { observedGeneration: outcome.generation } : {}),

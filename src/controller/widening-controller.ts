@@ -1,11 +1,13 @@
 // Reports every widening of an intent, per namespace: when a policy, a pod, a namespace's labels or a
-// profile's spec changes, the namespaces it touches are looked at again (not the cluster): each
-// Enforce profile's IntentHonored condition, a Warning Event when the set of widening policies
-// changes, and for a protected namespace a Namespace Event when its deny-all baseline is undercut.
+// profile's spec changes, the namespaces it touches are looked at again (not the cluster). For each
+// Enforce profile whose IntentHonored condition no longer says what the namespace shows, it signals
+// the profile controller (the one writer of a profile's status, which sets IntentHonored in the
+// same write as Ready); it sends a Warning Event when the set of widening policies changes, and for
+// a protected namespace a Namespace Event when its deny-all baseline is undercut.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import type { Pod } from '../analysis/index.js';
+import { namespaceLabelsBy } from '../analysis/index.js';
 import {
   API_VERSION,
   BASELINE_UNDERCUT_REASON,
@@ -23,51 +25,48 @@ import {
   validateProfile,
 } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
-import { isNotFound } from '../kube/errors.js';
 import { type EventType, namespaceRegarding, type Regarding } from '../kube/events.js';
 import type { InformerEvent } from '../kube/informer.js';
-import { type IntentStatusApplier, IntentStatusWriter } from '../kube/intent-status-writer.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { SlimPod } from '../kube/pods.js';
 import type { LivePolicy } from '../kube/policy-store.js';
 import { namespaceKeys } from './baseline-controller.js';
 import { isMarkedProtected } from './baseline-scope.js';
-import { MANAGED_POLICIES, NAMESPACES, PODS } from './caches.js';
+import { MANAGED_POLICIES, NAMESPACE_INDEX, NAMESPACES, PODS } from './caches.js';
 import { type ControllerSetup, watch } from './controller.js';
 import {
+  emptyBaseline,
   intentCondition,
   knownPod,
+  LivePods,
   namespaceIntents,
   type ProfileIntent,
   undercutNote,
 } from './intent-widening.js';
-import { PROFILES } from './profile-controller.js';
+import type { KeySignal } from './key-signal.js';
+import { INTENT_CHANGES, PROFILES } from './profile-controller.js';
 import type { ProfileObject } from './profile-reconciler.js';
 import type { Outcome } from './queue.js';
 import { registerWideningMetrics } from './widening-metrics.js';
 
-const BY_NAMESPACE = 'namespace';
 /** Validated specs remembered (by uid and generation) before the memo starts over. */
 const MAX_VALIDATIONS = 20_000;
-/** A status write not yet in the cache is not written again within this time. */
-const PENDING_MS = 5_000;
 
 export interface WideningControllerDeps {
   profiles: ObjectCache<ProfileObject>;
   policies: ObjectCache<LivePolicy>;
-  pods: ObjectCache<SlimPod>;
+  pods: LivePods;
   namespaces: { get(name: string): KubeObject | undefined; list(): KubeObject[] };
-  status: IntentStatusApplier;
+  /** The profiles whose IntentHonored condition should change: the profile controller writes it. */
+  intentChanges: Pick<KeySignal, 'emit'>;
   events: {
     record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void;
   };
   /** The baseline the operator writes into a namespace; undefined with --baseline=false. */
   expectedBaseline: ((namespace: string) => NetworkPolicy) | undefined;
-  now: () => string;
   log: Logger;
 }
 
-const byNamespace = (o: KubeObject) => (o.metadata.namespace ? [o.metadata.namespace] : []);
 const readyOf = (p: ProfileObject | undefined) =>
   p?.status?.conditions?.find((c) => c.type === READY_CONDITION);
 const intentOf = (p: ProfileObject) => p.status?.conditions?.find((c) => c.type === INTENT_HONORED_CONDITION);
@@ -82,17 +81,15 @@ export class WideningController {
   private readonly reported = new Map<string, string>();
   /** Per namespace: the policies that undercut its baseline, as last reported. */
   private readonly undercuts = new Map<string, string>();
-  /** Per profile key: the condition we last applied and when (its echo may not be cached yet). */
-  private readonly written = new Map<string, { condition: unknown; at: number }>();
-  private readonly pods = new WeakMap<SlimPod, Pod | undefined>();
   private readonly validations = new Map<string, Validation>();
 
   /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
   onUndercutCount: ((count: number) => void) | undefined;
 
+  private readonly namespaceLabels;
+
   constructor(private readonly deps: WideningControllerDeps) {
-    deps.profiles.addIndex(BY_NAMESPACE, byNamespace);
-    deps.policies.addIndex(BY_NAMESPACE, byNamespace);
+    this.namespaceLabels = namespaceLabelsBy((name) => deps.namespaces.get(name)?.metadata);
   }
 
   /** Enforce profiles whose intent is widened now. */
@@ -142,14 +139,11 @@ export class WideningController {
         else labelsSeen.set(ns.metadata.name, labels);
         return [...new Set([ns.metadata.name, ...this.widenedNamespaces()])].flatMap(inScope);
       },
-      // A new spec or Ready appearing (we report after it), a profile gone, or our condition
-      // changed by someone else; not the echo of our own write.
+      // A new spec or Ready appearing (reported after it), or a profile gone.
       profile: (e: InformerEvent, p: ProfileObject) => {
         const key = `${p.metadata.namespace}/${p.metadata.name}`;
         const seen = e === 'delete' ? undefined : `${p.metadata.generation}/${readyOf(p) !== undefined}`;
-        const ours = this.written.get(key)?.condition;
-        const theirs = ours !== undefined && !isDeepStrictEqual(withoutTime(intentOf(p)) ?? null, ours);
-        if (e !== 'delete' && profileSeen.get(key) === seen && !theirs) return [];
+        if (e !== 'delete' && profileSeen.get(key) === seen) return [];
         if (seen === undefined) profileSeen.delete(key);
         else profileSeen.set(key, seen);
         return inScope(p.metadata.namespace);
@@ -168,7 +162,7 @@ export class WideningController {
   async reconcile(namespace: string): Promise<Outcome> {
     const ns = this.deps.namespaces.get(namespace);
     const profiles = this.deps.profiles
-      .byIndex(BY_NAMESPACE, namespace)
+      .byIndex(NAMESPACE_INDEX, namespace)
       .filter((p) => !p.metadata.deletionTimestamp);
     const isProtected = ns !== undefined && isMarkedProtected(ns) && this.deps.expectedBaseline !== undefined;
     this.forgetGone(namespace, profiles);
@@ -179,20 +173,16 @@ export class WideningController {
     }
     const intents = namespaceIntents({
       namespace,
-      namespaces: this.deps.namespaces
-        .list()
-        .map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
-      pods: this.livePods(),
-      policies: this.deps.policies.byIndex(BY_NAMESPACE, namespace),
+      world: this.deps.pods.world(this.namespaceLabels),
+      policies: this.deps.policies.byIndex(NAMESPACE_INDEX, namespace),
       profiles,
       expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
       protected: isProtected,
       validate: (profile) => this.validated(profile),
     });
     const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
-    // One write at a time per namespace: at a cold start, enforcement (the profile controller's
-    // writes) goes first; a namespace of 50 profiles must not put 50 status writes ahead of it.
-    for (const i of intents.profiles) await this.report(byKey.get(i.key) as ProfileObject, i);
+    const stale = intents.profiles.filter((i) => this.report(byKey.get(i.key) as ProfileObject, i));
+    if (stale.length > 0) this.deps.intentChanges.emit(stale.map((i) => i.key));
     this.reportUndercut(ns, intents.undercut);
     return undefined;
   }
@@ -210,68 +200,34 @@ export class WideningController {
     return v;
   }
 
-  private livePods(): Pod[] {
-    const out: Pod[] = [];
-    for (const slim of this.deps.pods.list()) {
-      if (!this.pods.has(slim)) this.pods.set(slim, knownPod(slim));
-      const pod = this.pods.get(slim);
-      if (pod) out.push(pod);
-    }
-    return out;
-  }
-
   private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
     const present = new Set(profiles.map((p) => `${namespace}/${p.metadata.name}`));
-    for (const memo of [this.reported, this.written])
-      for (const key of [...memo.keys()])
-        if (key.startsWith(`${namespace}/`) && !present.has(key)) memo.delete(key);
+    for (const key of [...this.reported.keys()])
+      if (key.startsWith(`${namespace}/`) && !present.has(key)) this.reported.delete(key);
   }
 
-  private async report(profile: ProfileObject, intent: ProfileIntent): Promise<void> {
-    const current = intentOf(profile);
-    // After the profile's own Ready: a reader sees Ready first, and the intent of policies in place.
-    if (readyOf(profile) === undefined) return;
+  /**
+   * Events and the gauge for one profile; true when its IntentHonored condition says something else
+   * than the namespace shows now (the profile controller then looks again and rewrites it).
+   */
+  private report(profile: ProfileObject, intent: ProfileIntent): boolean {
+    const current = withoutTime(intentOf(profile));
+    // After the profile's own Ready: the status write that sets Ready sets IntentHonored too.
+    if (readyOf(profile) === undefined) return false;
     if (!intent.widening) {
-      // Audit or invalid: no promise to report on; ours goes (an apply without it releases it).
+      // Audit or invalid: no promise to report on; the profile's next status write drops it.
       this.reported.delete(intent.key);
-      if (current) await this.apply(profile, intent.key, [], undefined);
-      return;
+      return current !== undefined;
     }
     const desired = intentCondition(intent.widening);
     const set = intent.widening.policies.join(', ');
     const previous = this.reported.get(intent.key);
     this.reported.set(intent.key, set);
-    if (previous === undefined ? !isDeepStrictEqual(withoutTime(current), desired) : previous !== set) {
+    if (previous === undefined ? !isDeepStrictEqual(current, desired) : previous !== set) {
       if (set !== '') this.event(profile, 'Warning', IntentReason.Widened, desired.message);
       else if (previous !== undefined) this.event(profile, 'Normal', IntentReason.Honored, desired.message);
     }
-    if (isDeepStrictEqual(withoutTime(current), desired)) return;
-    const lastTransitionTime =
-      current && current.status === desired.status ? current.lastTransitionTime : this.deps.now();
-    await this.apply(profile, intent.key, [{ ...desired, lastTransitionTime }], desired);
-  }
-
-  private async apply(
-    profile: ProfileObject,
-    key: string,
-    conditions: Condition[],
-    desired: Omit<Condition, 'lastTransitionTime'> | undefined,
-  ): Promise<void> {
-    const memo = this.written.get(key);
-    if (memo && isDeepStrictEqual(memo.condition, desired ?? null) && Date.now() - memo.at < PENDING_MS)
-      return;
-    // Remembered before the write: its watch echo may arrive before the request resolves.
-    this.written.set(key, { condition: desired ?? null, at: Date.now() });
-    try {
-      await this.deps.status.applyConditions(
-        profile.metadata.namespace as string,
-        profile.metadata.name,
-        conditions,
-      );
-    } catch (error) {
-      this.written.delete(key);
-      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing to report on
-    }
+    return !isDeepStrictEqual(current, desired);
   }
 
   private reportUndercut(ns: KubeObject, undercut: ProfileIntent['widening']): void {
@@ -308,18 +264,7 @@ export class WideningController {
   }
 }
 
-/** With --baseline=false there is no baseline to leave out: one that matches no policy by name. */
-const emptyBaseline = (namespace: string): NetworkPolicy => ({
-  apiVersion: 'networking.k8s.io/v1',
-  kind: 'NetworkPolicy',
-  metadata: { name: '', namespace, labels: {} },
-  spec: { podSelector: {}, policyTypes: [] },
-});
-
 export const WIDENING_CONTROLLER = 'intent-widening';
-
-/** No pods cache: what the controller reads when the operator may not watch pods. */
-const NO_PODS = { list: () => [] } as unknown as ObjectCache<SlimPod>;
 
 /**
  * The intent-widening controller's registration: it reads profiles, every NetworkPolicy, pods and
@@ -333,14 +278,13 @@ export const setupWideningController: ControllerSetup = (manager) => {
     policies: manager.cache(MANAGED_POLICIES),
     // Pods only with the pods RBAC (--audit-evidence): without it, components are judged as the
     // pods their matchLabels select, and peers are those and addresses.
-    pods: options.auditEvidence ? manager.cache(PODS) : NO_PODS,
+    pods: new LivePods(options.auditEvidence ? manager.cache(PODS) : undefined, NAMESPACE_INDEX),
     namespaces,
-    status: new IntentStatusWriter(manager.rest),
+    intentChanges: manager.signal(INTENT_CHANGES),
     events: manager.events,
     expectedBaseline: options.baseline
       ? (ns) => baselinePolicyFor(ns, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
       : undefined,
-    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     log: manager.log,
   });
   registerWideningMetrics(manager.metrics.registry, () => controller.widenedProfiles);

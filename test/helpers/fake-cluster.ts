@@ -23,6 +23,7 @@ export type Verb =
   | 'delete'
   | 'get'
   | 'apply-status'
+  | 'release-intent'
   | 'label'
   | 'create-record'
   | 'update-record'
@@ -73,6 +74,15 @@ export class FakeCluster {
   private readonly namespaces = new Map<string, KubeObject>();
   /** Top-level status fields our field manager set last, per profile (server-side apply ownership). */
   private readonly ourStatusFields = new Map<string, string[]>();
+  /** Per profile, the condition types our last status apply set (server-side apply owns them). */
+  private readonly ourConditionTypes = new Map<string, string[]>();
+  /**
+   * When set, every accepted write reaches the informers (sync) before its response returns: the
+   * order a watch often shows on a busy API server.
+   */
+  echoBeforeResponse = false;
+  /** Runs after an accepted write, before its response returns (default with echoBeforeResponse: sync). */
+  beforeResponse: ((action: Action) => void) | undefined;
   private cachedPolicies = new Map<string, LivePolicy>();
   private cachedProfiles = new Map<string, ProfileObject>();
   private readonly injections: Injection[] = [];
@@ -290,8 +300,13 @@ export class FakeCluster {
       // fields stay; conditions are a map keyed by type, so other types stay theirs.
       const merged: Record<string, unknown> = { ...current.status };
       for (const field of this.ourStatusFields.get(key) ?? []) delete merged[field];
+      const before = this.ourConditionTypes.get(key) ?? [];
       const theirConditions = (current.status?.conditions ?? []).filter(
-        (c) => !(status.conditions ?? []).some((ours) => ours.type === c.type),
+        (c) => !before.includes(c.type) && !(status.conditions ?? []).some((ours) => ours.type === c.type),
+      );
+      this.ourConditionTypes.set(
+        key,
+        (status.conditions ?? []).map((c) => c.type),
       );
       Object.assign(merged, clone(status));
       const conditions = [...theirConditions, ...clone(status.conditions ?? [])];
@@ -300,6 +315,17 @@ export class FakeCluster {
       current.status = merged as ProfileStatus;
       current.metadata.resourceVersion = this.nextVersion();
       return this.ok(act, current.metadata.resourceVersion);
+    },
+    /** Earlier versions' field manager gives up IntentHonored (held only when not ours too). */
+    releaseIntent: async (namespace: string, name: string) => {
+      const key = `${namespace}/${name}`;
+      const act = this.call('release-intent', key);
+      const current = this.mustHaveProfile(key);
+      if (!(this.ourConditionTypes.get(key) ?? []).includes('IntentHonored') && current.status?.conditions) {
+        current.status.conditions = current.status.conditions.filter((c) => c.type !== 'IntentHonored');
+        current.metadata.resourceVersion = this.nextVersion();
+      }
+      this.ok(act, undefined);
     },
   };
 
@@ -410,6 +436,10 @@ export class FakeCluster {
 
   private ok<T>(action: Action, value: T): T {
     action.result = 'ok';
+    if (action.verb !== 'get') {
+      if (this.beforeResponse) this.beforeResponse(action);
+      else if (this.echoBeforeResponse) this.sync();
+    }
     if (action.verb !== 'get' && this.writesBeforeFence !== undefined && this.writesBeforeFence > 0)
       this.writesBeforeFence -= 1;
     return value;

@@ -73,13 +73,8 @@ it('stores the spec exactly as written and the operator writes only status', asy
   expect(ready.metadata.labels).toEqual(fromGit().metadata.labels);
   expect(ready.metadata.annotations).toEqual(fromGit().metadata.annotations);
   const otherManagers = (ready.metadata.managedFields ?? []).filter((m) => m.manager !== ARGO_MANAGER);
-  // The operator writes status only: Ready (and the rest) as apptrust-operator, IntentHonored as
-  // apptrust-operator-intent once it has looked at the namespace.
-  for (const m of otherManagers)
-    expect([m.manager, m.subresource]).toEqual([
-      expect.stringMatching(/^apptrust-operator(-intent)?$/),
-      'status',
-    ]);
+  // The operator writes status only, as apptrust-operator (Ready and IntentHonored in one write).
+  for (const m of otherManagers) expect([m.manager, m.subresource]).toEqual(['apptrust-operator', 'status']);
   expect(otherManagers.map((m) => m.manager)).toContain('apptrust-operator');
 });
 

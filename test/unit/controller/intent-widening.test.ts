@@ -25,8 +25,7 @@ const ALLOW_ALL = foreign('allow-all', { podSelector: {}, policyTypes: ['Ingress
 function snapshot(policies: LivePolicy[], extra: Partial<NamespaceSnapshot> = {}): NamespaceSnapshot {
   return {
     namespace: NS,
-    namespaces: [{ name: NS }],
-    pods: [],
+    world: { namespaces: [{ name: NS }], pods: [] },
     policies,
     profiles: [SHOP],
     expectedBaseline: baseline,

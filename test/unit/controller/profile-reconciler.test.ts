@@ -16,7 +16,11 @@ import {
 } from '../../../src/compiler/index.js';
 import { Reason } from '../../../src/controller/conditions.js';
 import { profileEventKeys } from '../../../src/controller/profile-controller.js';
-import { type ProfileObject, ProfileReconciler } from '../../../src/controller/profile-reconciler.js';
+import {
+  type ProfileObject,
+  ProfileReconciler,
+  type ProfileReconcilerDeps,
+} from '../../../src/controller/profile-reconciler.js';
 import { PENDING_TTL_MS, WriteMemo } from '../../../src/controller/write-memo.js';
 import { FencedError, KubeApiError } from '../../../src/kube/errors.js';
 import type { LivePolicy } from '../../../src/kube/policy-store.js';
@@ -56,7 +60,10 @@ const audit = (spec: Spec) => {
 };
 
 /** A reconciler over a fake cluster holding the namespace and the profile (in store and caches). */
-function setup(profile: ProfileObject = webProfile(), options: { clock?: () => string } = {}) {
+function setup(
+  profile: ProfileObject = webProfile(),
+  options: { clock?: () => string; intent?: ProfileReconcilerDeps['intent'] } = {},
+) {
   const cluster = new FakeCluster();
   cluster.putNamespace({ metadata: { name: NS } });
   cluster.putProfile(profile);
@@ -78,6 +85,7 @@ function setup(profile: ProfileObject = webProfile(), options: { clock?: () => s
     settings: DEFAULT_SETTINGS,
     now: options.clock ?? (() => '2026-11-25T10:00:00Z'),
     conflictRetryMs: CONFLICT_RETRY_MS,
+    ...(options.intent ? { intent: options.intent } : {}),
   });
   /** One reconcile as the Operator runs it: the outcome, or the error it retries with backoff. */
   const reconcile = async () => {
@@ -227,6 +235,78 @@ describe('valid profile', () => {
     cluster.deleteProfile(KEY); // the cache still shows it
     await expect(reconcile()).resolves.toBeUndefined();
     expect(cluster.actions.at(-1)).toMatchObject({ verb: 'apply-status', result: 'NotFound' });
+  });
+});
+
+describe('the echo of a write arriving before its response', () => {
+  it('one reconcile, three writes, and no event queues the profile again', async () => {
+    const { cluster, reconcile, requeued, ready } = setup();
+    cluster.echoBeforeResponse = true;
+    expect(await reconcile()).toBeUndefined();
+    expect(cluster.writeLog()).toEqual([
+      `create ${at(BACKEND)}`,
+      `create ${at(FRONTEND)}`,
+      `apply-status ${KEY}`,
+    ]);
+    expect(ready()?.reason).toBe(Reason.Reconciled);
+    expect(requeued).toEqual([]);
+  });
+
+  it('a change by someone else during our status write is looked at again (retry), not lost', async () => {
+    const { cluster, reconcile, requeued } = setup();
+    // Another writer's status patch lands right after ours, and the watch shows only the later one
+    // before our response is read.
+    cluster.beforeResponse = (action) => {
+      if (action.verb === 'apply-status') cluster.patchProfileStatus(KEY, { mode: 'Audit' } as ProfileStatus);
+      cluster.sync();
+    };
+    expect(await reconcile()).toEqual({ retry: true });
+    expect(requeued).toEqual([]); // held by the memo, then handed back as the retry
+  });
+});
+
+describe('IntentHonored', () => {
+  const honored = { type: 'IntentHonored', status: 'True' as const, reason: 'Honored', message: 'ok' };
+
+  it('is set in the same status write as Ready, judged on the policies just written', async () => {
+    const judged: string[][] = [];
+    const { cluster, reconcile, status } = setup(webProfile(), {
+      intent: (_profile, own) => {
+        judged.push(own.map((p) => p.metadata.name));
+        return honored;
+      },
+    });
+    await reconcile();
+    expect(cluster.writeLog()).toEqual([
+      `create ${at(BACKEND)}`,
+      `create ${at(FRONTEND)}`,
+      `apply-status ${KEY}`,
+    ]);
+    expect(judged).toEqual([[BACKEND, FRONTEND]]);
+    expect(status().conditions?.map((c) => c.type)).toEqual(['Ready', 'IntentHonored']);
+  });
+
+  it('a changed verdict rewrites the status; Audit drops the condition', async () => {
+    let verdict = honored;
+    const { cluster, converge, status } = setup(webProfile(), { intent: () => verdict });
+    await converge();
+    verdict = { ...honored, status: 'False' as never, reason: 'Widened', message: 'widened by shop/x' };
+    await converge();
+    expect(status().conditions?.find((c) => c.type === 'IntentHonored')).toMatchObject({ reason: 'Widened' });
+    cluster.putProfile(webProfile(audit));
+    cluster.sync();
+    await converge();
+    expect(status().conditions?.map((c) => c.type)).toEqual(['Ready']);
+  });
+
+  it("one left by an earlier version's own field manager is released when the profile promises nothing", async () => {
+    const { cluster, converge, status } = setup(webProfile(audit));
+    cluster.patchProfileStatus(KEY, {
+      conditions: [{ ...honored, lastTransitionTime: '2026-11-01T00:00:00Z' }],
+    } as ProfileStatus);
+    cluster.sync();
+    await converge();
+    expect(status().conditions?.map((c) => c.type)).toEqual(['Ready']);
   });
 });
 

@@ -84,3 +84,52 @@ it('is bounded (50,000 entries): the oldest goes first', () => {
   expect(memo.isPending('ns/p1', undefined, 'x')).toBe(true);
   expect(memo.isPending('ns/p50000', undefined, 'x')).toBe(true);
 });
+
+describe('a write on the wire (begin)', () => {
+  it('its echo arriving before the response is held, then recognised: nothing to look at, nothing pending', () => {
+    const memo = memoAt({ ms: 0 });
+    memo.begin('ns/a');
+    expect(memo.settle('ns/a', '6')).toBe(true); // held: no reaction yet
+    expect(memo.remember('ns/a', '5', 'A', '6')).toBe(false); // it was our echo
+    expect(memo.size).toBe(0);
+    expect(memo.isPending('ns/a', '5', 'A')).toBe(false);
+  });
+
+  it("someone else's change seen meanwhile: remember says to look again", () => {
+    const memo = memoAt({ ms: 0 });
+    memo.begin('ns/a');
+    expect(memo.settle('ns/a', '6')).toBe(true);
+    expect(memo.settle('ns/a', '7')).toBe(true);
+    expect(memo.remember('ns/a', '5', 'A', '6')).toBe(true);
+    expect(memo.settle('ns/a', '8')).toBe(false); // no longer held
+  });
+
+  it('no event meanwhile: remembered as before, and its later echo settles', () => {
+    const memo = memoAt({ ms: 0 });
+    memo.begin('ns/a');
+    expect(memo.remember('ns/a', '5', 'A', '6')).toBe(false);
+    expect(memo.isPending('ns/a', '5', 'A')).toBe(true);
+    expect(memo.settle('ns/a', '6')).toBe(true);
+  });
+
+  it('a failed write: cancel says whether events came meanwhile; nothing stays held', () => {
+    const memo = memoAt({ ms: 0 });
+    memo.begin('ns/a');
+    expect(memo.cancel('ns/a')).toBe(false);
+    memo.begin('ns/a');
+    memo.settle('ns/a', '9');
+    expect(memo.cancel('ns/a')).toBe(true);
+    expect(memo.settle('ns/a', '10')).toBe(false);
+  });
+
+  it('clear and forget drop held writes too', () => {
+    const memo = memoAt({ ms: 0 });
+    memo.begin('ns/a');
+    memo.begin('ns/b');
+    memo.clear();
+    expect(memo.settle('ns/a', '1')).toBe(false);
+    memo.begin('ns/b');
+    memo.forget('ns/b');
+    expect(memo.settle('ns/b', '1')).toBe(false);
+  });
+});
