@@ -26,3 +26,46 @@ export function selectorMatches(
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   return (selector.matchExpressions ?? []).every((e) => requirementHolds(e, labels));
 }
+
+/**
+ * Which of many selectors match a label set, without testing every one: a selector with
+ * matchLabels is filed under one of its pairs, so only selectors filed under one of the labels'
+ * pairs (and those with no matchLabels: expressions only, or empty) are tested in full. The
+ * answer keeps the items' order.
+ */
+export class SelectorIndex<T> {
+  private readonly byPair = new Map<string, number[]>();
+  private readonly always: number[] = [];
+
+  constructor(
+    private readonly items: readonly T[],
+    private readonly selectorOf: (item: T) => LabelSelector | undefined,
+  ) {
+    items.forEach((item, i) => {
+      const pair = Object.entries(selectorOf(item)?.matchLabels ?? {})[0];
+      if (!pair) {
+        this.always.push(i);
+        return;
+      }
+      const key = `${pair[0]}\u0000${pair[1]}`;
+      const list = this.byPair.get(key);
+      if (list) list.push(i);
+      else this.byPair.set(key, [i]);
+    });
+  }
+
+  matching(labels: Record<string, string>): T[] {
+    const candidates = [...this.always];
+    for (const [k, v] of Object.entries(labels)) {
+      const list = this.byPair.get(`${k}\u0000${v}`);
+      if (list) candidates.push(...list);
+    }
+    candidates.sort((a, b) => a - b);
+    const out: T[] = [];
+    for (const i of candidates) {
+      const item = this.items[i] as T;
+      if (selectorMatches(this.selectorOf(item), labels)) out.push(item);
+    }
+    return out;
+  }
+}

@@ -6,7 +6,7 @@ import type { NetworkPolicy, Protocol } from '../compiler/index.js';
 import { FlowAttributor } from './attribution.js';
 import { type NamespaceLabels, namespaceLabelsOf, peersMatch, portsMatch } from './matching.js';
 import { type DirectionVerdict, directionReason, type RuleMatch } from './reasons.js';
-import { selectorMatches } from './selectors.js';
+import { SelectorIndex } from './selectors.js';
 import { type Endpoint, endpointName, isPod, type Pod, type World } from './world.js';
 
 export type { DirectionVerdict, RuleMatch };
@@ -37,6 +37,7 @@ export class ReachabilityAnalyzer {
   private readonly namespaceLabels: NamespaceLabels;
   private readonly policiesByNamespace = new Map<string, NetworkPolicy[]>();
   private readonly selections = new Map<Pod, Record<Direction, NetworkPolicy[]>>();
+  private readonly indexes = new Map<string, SelectorIndex<NetworkPolicy>>();
   private readonly attributor: FlowAttributor;
 
   constructor(readonly world: World) {
@@ -55,13 +56,21 @@ export class ReachabilityAnalyzer {
     );
   }
 
+  /** A namespace's policies by their podSelectors, built on first need. */
+  private selectorIndex(namespace: string): SelectorIndex<NetworkPolicy> {
+    let index = this.indexes.get(namespace);
+    if (!index) {
+      index = new SelectorIndex(this.policiesByNamespace.get(namespace) ?? [], (p) => p.spec.podSelector);
+      this.indexes.set(namespace, index);
+    }
+    return index;
+  }
+
   /** The policies that isolate `pod` for `direction`, sorted by name. */
   selecting(pod: Pod, direction: Direction): NetworkPolicy[] {
     let cached = this.selections.get(pod);
     if (!cached) {
-      const mine = (this.policiesByNamespace.get(pod.namespace) ?? []).filter((p) =>
-        selectorMatches(p.spec.podSelector, pod.labels),
-      );
+      const mine = this.selectorIndex(pod.namespace).matching(pod.labels);
       cached = {
         Ingress: mine.filter((p) => policyTypes(p).includes('Ingress')),
         Egress: mine.filter((p) => policyTypes(p).includes('Egress')),

@@ -72,6 +72,11 @@ export interface Controller {
   watches: readonly Watch[];
   /** Every key in scope: the start-up back-fill and the periodic resync. */
   keys(): Iterable<string>;
+  /**
+   * Watch events wait this long and fold into one reconcile per key: for a controller that
+   * analyses many objects at once (a namespace), not for one that writes what an event changed.
+   */
+  batchMs?: number;
   reconcile(key: string, ctx: ReconcileContext): Promise<Reconciled>;
 }
 

@@ -136,14 +136,21 @@ export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
   const policies = withoutUntouchedBaseline(s.policies, s.expectedBaseline);
   const world = s.world;
   const analyzer = new WideningAnalyzer(world, s.namespace, policies);
+  const ownedBy = new Map<string, Set<string>>();
+  for (const p of s.policies) {
+    const uid = controllerOf(p)?.uid;
+    if (uid === undefined) continue;
+    const names = ownedBy.get(uid);
+    if (names) names.add(p.metadata.name);
+    else ownedBy.set(uid, new Set([p.metadata.name]));
+  }
   const profiles = s.profiles.map((profile): ProfileIntent => {
     const key = `${s.namespace}/${profile.metadata.name}`;
     const generation = profile.metadata.generation;
     const valid = (s.validate ?? validateProfile)({ ...profile, kind: profile.kind ?? KIND });
     if (!valid.ok || (valid.profile.spec.mode ?? 'Enforce') !== 'Enforce' || !profile.metadata.uid)
       return { key, generation, widening: undefined };
-    const uid = profile.metadata.uid;
-    const own = new Set(s.policies.filter((p) => controllerOf(p)?.uid === uid).map((p) => p.metadata.name));
+    const own = ownedBy.get(profile.metadata.uid) ?? new Set<string>();
     return { key, generation, widening: analyzer.of(valid.profile.spec.components, own) };
   });
   return { profiles, undercut: s.protected ? undercutOf(s, world) : undefined };

@@ -123,8 +123,13 @@ export class Operator {
       onError,
       this.metrics.queue(name),
     );
+    const { batchMs } = controller;
     const enqueue = (keys: Iterable<string>) => {
-      if (this.running) for (const key of keys) queue.add(key);
+      if (!this.running) return;
+      for (const key of keys) {
+        if (batchMs) queue.addBatched(key, batchMs);
+        else queue.add(key);
+      }
     };
     for (const w of controller.watches) {
       w.source.on((event, object) => enqueue(w.keys(event, object)));

@@ -24,6 +24,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys waiting out their batch window (addBatched). */
+  private readonly batching = new Map<string, NodeJS.Timeout>();
   private active = 0;
   private shuttingDown = false;
   private idleWaiters: Array<() => void> = [];
@@ -63,6 +65,21 @@ export class WorkQueue {
     );
   }
 
+  /**
+   * Adds `key` `windowMs` after the first call of a burst; the calls meanwhile fold into that one,
+   * so a burst of events (a namespace's policies written one by one) costs one reconcile.
+   */
+  addBatched(key: string, windowMs: number): void {
+    if (this.shuttingDown || this.batching.has(key)) return;
+    this.batching.set(
+      key,
+      setTimeout(() => {
+        this.batching.delete(key);
+        this.add(key);
+      }, windowMs),
+    );
+  }
+
   private addRateLimited(key: string): void {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
@@ -70,9 +87,9 @@ export class WorkQueue {
     this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures));
   }
 
-  /** Nothing queued and nothing in flight (delayed re-adds may still be pending). */
+  /** Nothing queued, batched or in flight (delayed re-adds may still be pending). */
   get idle(): boolean {
-    return this.queue.length === 0 && this.active === 0;
+    return this.queue.length === 0 && this.active === 0 && this.batching.size === 0;
   }
 
   private pump(): void {
@@ -110,8 +127,9 @@ export class WorkQueue {
   /** Stops taking work and resolves when in-flight work has finished. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of [...this.timers.values(), ...this.batching.values()]) clearTimeout(timer);
     this.timers.clear();
+    this.batching.clear();
     this.queue.length = 0;
     this.queued.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));

@@ -70,6 +70,7 @@ export interface WideningControllerDeps {
 const readyOf = (p: ProfileObject | undefined) =>
   p?.status?.conditions?.find((c) => c.type === READY_CONDITION);
 const intentOf = (p: ProfileObject) => p.status?.conditions?.find((c) => c.type === INTENT_HONORED_CONDITION);
+const namespaceOf = (key: string) => key.slice(0, key.indexOf('/'));
 const withoutTime = (c: Omit<Condition, 'lastTransitionTime'> | Condition | undefined) => {
   if (!c) return undefined;
   const { lastTransitionTime: _t, ...rest } = c as Condition;
@@ -77,9 +78,11 @@ const withoutTime = (c: Omit<Condition, 'lastTransitionTime'> | Condition | unde
 };
 
 export class WideningController {
-  /** Per profile key: the widening policies last reported ("" = honoured). */
-  private readonly reported = new Map<string, string>();
-  /** Per namespace: the policies that undercut its baseline, as last reported. */
+  /** Per namespace, per profile key: the widening policies last reported ("" = honoured). */
+  private readonly reported = new Map<string, Map<string, string>>();
+  /** The profile keys whose last report named widening policies (kept, not counted per scrape). */
+  private readonly widened = new Set<string>();
+  /** Per namespace whose baseline is undercut now: the policies, as last reported. */
   private readonly undercuts = new Map<string, string>();
   private readonly validations = new Map<string, Validation>();
 
@@ -94,24 +97,34 @@ export class WideningController {
 
   /** Enforce profiles whose intent is widened now. */
   get widenedProfiles(): number {
-    let n = 0;
-    for (const set of this.reported.values()) if (set !== '') n++;
-    return n;
+    return this.widened.size;
   }
 
   /** Protected namespaces whose baseline a foreign policy undercuts now. */
   get undercutNamespaces(): number {
-    let n = 0;
-    for (const set of this.undercuts.values()) if (set !== '') n++;
-    return n;
+    return this.undercuts.size;
   }
 
   /** Namespaces whose report names peers elsewhere: a namespace's labels can change it. */
   private widenedNamespaces(): string[] {
-    const out = new Set<string>();
-    for (const [key, set] of this.reported) if (set !== '') out.add(key.slice(0, key.indexOf('/')));
-    for (const [ns, set] of this.undercuts) if (set !== '') out.add(ns);
+    const out = new Set<string>(this.undercuts.keys());
+    for (const key of this.widened) out.add(key.slice(0, key.indexOf('/')));
     return [...out];
+  }
+
+  private setReported(namespace: string, key: string, set: string | undefined): void {
+    let byKey = this.reported.get(namespace);
+    if (set === undefined) byKey?.delete(key);
+    else {
+      if (!byKey) {
+        byKey = new Map();
+        this.reported.set(namespace, byKey);
+      }
+      byKey.set(key, set);
+    }
+    if (set) this.widened.add(key);
+    else this.widened.delete(key);
+    if (byKey?.size === 0) this.reported.delete(namespace);
   }
 
   /** Which namespaces an informer event touches; the work queue dedupes. */
@@ -167,15 +180,15 @@ export class WideningController {
     const isProtected = ns !== undefined && isMarkedProtected(ns) && this.deps.expectedBaseline !== undefined;
     this.forgetGone(namespace, profiles);
     if (!ns || ns.metadata.deletionTimestamp || (profiles.length === 0 && !isProtected)) {
-      this.undercuts.delete(namespace);
-      this.onUndercutCount?.(this.undercutNamespaces);
+      if (this.undercuts.delete(namespace)) this.onUndercutCount?.(this.undercutNamespaces);
       return undefined;
     }
     const intents = namespaceIntents({
       namespace,
       world: this.deps.pods.world(this.namespaceLabels),
       policies: this.deps.policies.byIndex(NAMESPACE_INDEX, namespace),
-      profiles,
+      // Judged once their own Ready is written (that write carries IntentHonored too).
+      profiles: profiles.filter((p) => readyOf(p) !== undefined),
       expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
       protected: isProtected,
       validate: (profile) => this.validated(profile),
@@ -201,9 +214,10 @@ export class WideningController {
   }
 
   private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
+    const byKey = this.reported.get(namespace);
+    if (!byKey) return;
     const present = new Set(profiles.map((p) => `${namespace}/${p.metadata.name}`));
-    for (const key of [...this.reported.keys()])
-      if (key.startsWith(`${namespace}/`) && !present.has(key)) this.reported.delete(key);
+    for (const key of [...byKey.keys()]) if (!present.has(key)) this.setReported(namespace, key, undefined);
   }
 
   /**
@@ -216,13 +230,14 @@ export class WideningController {
     if (readyOf(profile) === undefined) return false;
     if (!intent.widening) {
       // Audit or invalid: no promise to report on; the profile's next status write drops it.
-      this.reported.delete(intent.key);
+      this.setReported(namespaceOf(intent.key), intent.key, undefined);
       return current !== undefined;
     }
     const desired = intentCondition(intent.widening);
     const set = intent.widening.policies.join(', ');
-    const previous = this.reported.get(intent.key);
-    this.reported.set(intent.key, set);
+    const namespace = namespaceOf(intent.key);
+    const previous = this.reported.get(namespace)?.get(intent.key);
+    this.setReported(namespace, intent.key, set);
     if (previous === undefined ? !isDeepStrictEqual(current, desired) : previous !== set) {
       if (set !== '') this.event(profile, 'Warning', IntentReason.Widened, desired.message);
       else if (previous !== undefined) this.event(profile, 'Normal', IntentReason.Honored, desired.message);
@@ -234,9 +249,11 @@ export class WideningController {
     const name = ns.metadata.name;
     const set = undercut ? undercut.policies.join(', ') : '';
     const previous = this.undercuts.get(name) ?? '';
-    this.undercuts.set(name, set);
+    if (set === previous) return;
+    if (set) this.undercuts.set(name, set);
+    else this.undercuts.delete(name);
     this.onUndercutCount?.(this.undercutNamespaces);
-    if (!undercut || set === '' || set === previous) return;
+    if (!undercut || set === '') return;
     this.deps.log.warn({ namespace: name, policies: undercut.policies }, 'deny-all baseline undercut');
     this.deps.events.record(
       namespaceRegarding(ns),
@@ -265,6 +282,8 @@ export class WideningController {
 }
 
 export const WIDENING_CONTROLLER = 'intent-widening';
+/** How long a namespace's events are gathered before its analysis runs. */
+export const WIDENING_BATCH_MS = 100;
 
 /**
  * The intent-widening controller's registration: it reads profiles, every NetworkPolicy, pods and
@@ -298,6 +317,9 @@ export const setupWideningController: ControllerSetup = (manager) => {
   const keys = controller.eventKeys(inScope);
   return {
     name: WIDENING_CONTROLLER,
+    // A namespace's policies arrive one by one (a cold start writes them by the thousand): its
+    // analysis runs once per burst, a report's latency traded for a fraction of the CPU.
+    batchMs: WIDENING_BATCH_MS,
     watches: [
       watch(manager.cache(MANAGED_POLICIES), keys.policy),
       ...(options.auditEvidence ? [watch(manager.cache(PODS), keys.pod)] : []),

@@ -132,3 +132,46 @@ describe('WorkQueue', () => {
     expect(done).toEqual(['first']);
   });
 });
+
+describe('addBatched', () => {
+  it('a burst of adds within the window is one run, after the window; the queue is not idle meanwhile', async () => {
+    const runs: string[] = [];
+    const queue = new WorkQueue(
+      async (key) => {
+        runs.push(key);
+        return undefined;
+      },
+      2,
+      () => {},
+    );
+    queue.addBatched('ns', 40);
+    queue.addBatched('ns', 40);
+    await new Promise((r) => setTimeout(r, 10));
+    queue.addBatched('ns', 40);
+    expect(queue.idle).toBe(false);
+    expect(runs).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(runs).toEqual(['ns']);
+    expect(queue.idle).toBe(true);
+    queue.addBatched('ns', 10); // a new burst: a new window
+    await new Promise((r) => setTimeout(r, 30));
+    expect(runs).toEqual(['ns', 'ns']);
+    await queue.shutdown();
+  });
+
+  it('shutdown drops a waiting batch', async () => {
+    const runs: string[] = [];
+    const queue = new WorkQueue(
+      async (key) => {
+        runs.push(key);
+        return undefined;
+      },
+      1,
+      () => {},
+    );
+    queue.addBatched('ns', 20);
+    await queue.shutdown();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(runs).toEqual([]);
+  });
+});
