@@ -37,8 +37,23 @@ export interface NamespaceSnapshot {
   expectedBaseline: NetworkPolicy;
   /** The namespace carries the protected marker: its baseline is in place and must not be undercut. */
   protected: boolean;
-  /** validateProfile, or a cache of it (a profile's spec changes far less often than its namespace). */
-  validate?: typeof validateProfile;
+  /** promiseOf, or a cache of it (a profile's spec changes far less often than its namespace). */
+  promise?: (profile: KubeObject & { spec?: unknown }) => ProfilePromise | undefined;
+}
+
+/** What an Enforce profile with a valid spec promises: its components are isolated as declared. */
+export interface ProfilePromise {
+  components: readonly Component[];
+}
+
+/**
+ * The promise of a profile, undefined when it makes none (invalid spec, Audit). The components
+ * are the profile's own objects (validation passed), so a cache of promises holds no copies.
+ */
+export function promiseOf(profile: KubeObject & { spec?: unknown }): ProfilePromise | undefined {
+  const valid = validateProfile({ ...profile, kind: profile.kind ?? KIND });
+  if (!valid.ok || (valid.profile.spec.mode ?? 'Enforce') !== 'Enforce') return undefined;
+  return { components: (profile.spec as { components: Component[] }).components };
 }
 
 export interface ProfileIntent {
@@ -147,11 +162,10 @@ export function namespaceIntents(s: NamespaceSnapshot): NamespaceIntents {
   const profiles = s.profiles.map((profile): ProfileIntent => {
     const key = `${s.namespace}/${profile.metadata.name}`;
     const generation = profile.metadata.generation;
-    const valid = (s.validate ?? validateProfile)({ ...profile, kind: profile.kind ?? KIND });
-    if (!valid.ok || (valid.profile.spec.mode ?? 'Enforce') !== 'Enforce' || !profile.metadata.uid)
-      return { key, generation, widening: undefined };
+    const promise = (s.promise ?? promiseOf)(profile);
+    if (!promise || !profile.metadata.uid) return { key, generation, widening: undefined };
     const own = ownedBy.get(profile.metadata.uid) ?? new Set<string>();
-    return { key, generation, widening: analyzer.of(valid.profile.spec.components, own) };
+    return { key, generation, widening: analyzer.of(promise.components, own) };
   });
   return { profiles, undercut: s.protected ? undercutOf(s, world) : undefined };
 }

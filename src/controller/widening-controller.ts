@@ -18,12 +18,7 @@ import {
   KIND,
   READY_CONDITION,
 } from '../api/v1alpha1/index.js';
-import {
-  baselinePolicyFor,
-  type NetworkPolicy,
-  type Validation,
-  validateProfile,
-} from '../compiler/index.js';
+import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { type EventType, namespaceRegarding, type Regarding } from '../kube/events.js';
 import type { InformerEvent } from '../kube/informer.js';
@@ -41,6 +36,8 @@ import {
   LivePods,
   namespaceIntents,
   type ProfileIntent,
+  type ProfilePromise,
+  promiseOf,
   undercutNote,
 } from './intent-widening.js';
 import type { KeySignal } from './key-signal.js';
@@ -84,7 +81,8 @@ export class WideningController {
   private readonly widened = new Set<string>();
   /** Per namespace whose baseline is undercut now: the policies, as last reported. */
   private readonly undercuts = new Map<string, string>();
-  private readonly validations = new Map<string, Validation>();
+  /** Per "uid/generation": what the spec promises (its components are the cached profile's own). */
+  private readonly promises = new Map<string, ProfilePromise | undefined>();
 
   /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
   onUndercutCount: ((count: number) => void) | undefined;
@@ -191,7 +189,7 @@ export class WideningController {
       profiles: profiles.filter((p) => readyOf(p) !== undefined),
       expectedBaseline: (this.deps.expectedBaseline ?? emptyBaseline)(namespace),
       protected: isProtected,
-      validate: (profile) => this.validated(profile),
+      promise: (profile) => this.promised(profile),
     });
     const byKey = new Map(profiles.map((p) => [`${namespace}/${p.metadata.name}`, p]));
     const stale = intents.profiles.filter((i) => this.report(byKey.get(i.key) as ProfileObject, i));
@@ -201,16 +199,14 @@ export class WideningController {
   }
 
   /** A spec is validated once per uid and generation, not at every look at its namespace. */
-  private validated(profile: unknown): Validation {
-    const meta = (profile as ProfileObject).metadata;
+  private promised(profile: ProfileObject): ProfilePromise | undefined {
+    const meta = profile.metadata;
     const key = `${meta.uid}/${meta.generation}`;
-    let v = this.validations.get(key);
-    if (!v) {
-      v = validateProfile(profile);
-      if (this.validations.size >= MAX_VALIDATIONS) this.validations.clear();
-      this.validations.set(key, v);
-    }
-    return v;
+    if (this.promises.has(key)) return this.promises.get(key);
+    const promise = promiseOf(profile);
+    if (this.promises.size >= MAX_VALIDATIONS) this.promises.clear();
+    this.promises.set(key, promise);
+    return promise;
   }
 
   private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
