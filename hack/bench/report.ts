@@ -25,6 +25,12 @@ const METRICS: Array<{ metric: string; unit: string; pick: (r: SideRun) => numbe
   { metric: 'writes on cold start', unit: '', pick: (r) => r.coldWrites },
   { metric: '  of which Events', unit: '', pick: (r) => r.coldEvents, ratio: false },
   { metric: 'CPU on cold start', unit: 's', pick: (r) => r.coldCpuSeconds },
+  {
+    metric: '  CPU until idle (Events sent)',
+    unit: 's',
+    pick: (r) => r.coldCpuUntilIdleSeconds ?? Number.NaN,
+    ratio: false,
+  },
   { metric: 'profile change → Ready p50', unit: 'ms', pick: (r) => r.profileChangeMs.p50 },
   { metric: 'profile change → Ready p99', unit: 'ms', pick: (r) => r.profileChangeMs.p99 },
   { metric: 'writes per profile change', unit: '', pick: (r) => r.writesPerProfileChange },
