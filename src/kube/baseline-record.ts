@@ -8,13 +8,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import { GROUP, VERSION } from '../api/v1alpha1/index.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../compiler/index.js';
-import { isNotFound, KubeApiError } from './errors.js';
+import { isConflict, isNotFound, KubeApiError } from './errors.js';
 import type { KubeObject } from './objects.js';
 import { baselineRecord, baselineRecords } from './paths.js';
 import type { KubeRest } from './rest.js';
 
 export const BASELINE_RECORD_NAME = 'apptrust-baseline';
 const FIELD_MANAGER = 'apptrust-operator';
+/** A Conflict is retried this often before ensure fails (and its caller backs off). */
+const ENSURE_ATTEMPTS = 3;
 
 /** The scope as the admission gate reads it (`params.spec`). */
 export interface BaselineRecordSpec {
@@ -56,6 +58,18 @@ export class BaselineRecord {
    * spec up to date; returns when the baseline was first enabled.
    */
   async ensure(scope: BaselineRecordSpec): Promise<string> {
+    // Two controllers ensure the record at start (the baseline's and the admission gate's): the
+    // loser of a concurrent update reads the winner's record and tries again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureOnce(scope);
+      } catch (error) {
+        if (!isConflict(error) || attempt >= ENSURE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async ensureOnce(scope: BaselineRecordSpec): Promise<string> {
     let record = await this.read();
     if (!record)
       record = await this.create({ ...scope, ...(this.since ? { enabledSince: this.since } : {}) });
