@@ -134,7 +134,8 @@ describe('WorkQueue', () => {
 });
 
 describe('addBatched', () => {
-  it('a burst of adds within the window is one run, after the window; the queue is not idle meanwhile', async () => {
+  /** A queue whose worker only records the keys it ran. */
+  function recording() {
     const runs: string[] = [];
     const queue = new WorkQueue(
       async (key) => {
@@ -144,34 +145,31 @@ describe('addBatched', () => {
       2,
       () => {},
     );
+    return { runs, queue };
+  }
+
+  it('a burst of adds within the window is one run, after the window; the queue is not idle meanwhile', async () => {
+    const { runs, queue } = recording();
     queue.addBatched('ns', 40);
     queue.addBatched('ns', 40);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     queue.addBatched('ns', 40);
     expect(queue.idle).toBe(false);
     expect(runs).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(runs).toEqual(['ns']);
     expect(queue.idle).toBe(true);
     queue.addBatched('ns', 10); // a new burst: a new window
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(runs).toEqual(['ns', 'ns']);
     await queue.shutdown();
   });
 
   it('shutdown drops a waiting batch', async () => {
-    const runs: string[] = [];
-    const queue = new WorkQueue(
-      async (key) => {
-        runs.push(key);
-        return undefined;
-      },
-      1,
-      () => {},
-    );
+    const { runs, queue } = recording();
     queue.addBatched('ns', 20);
     await queue.shutdown();
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
     expect(runs).toEqual([]);
   });
 });
