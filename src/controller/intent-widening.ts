@@ -14,10 +14,12 @@ import {
 import { type Condition, INTENT_HONORED_CONDITION, IntentReason, KIND } from '../api/v1alpha1/index.js';
 import {
   BASELINE_POLICY_NAME,
+  baselinePolicyFor,
   type NetworkPolicy,
   type Protocol,
   validateProfile,
 } from '../compiler/index.js';
+import type { OperatorOptions } from '../config.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { SlimPod } from '../kube/pods.js';
 import type { LivePolicy } from '../kube/policy-store.js';
@@ -236,6 +238,15 @@ export function intentCondition(widening: Widening): Omit<Condition, 'lastTransi
     reason: IntentReason.Widened,
     message: `widened by ${widening.policies.join(', ')} (NetworkPolicies add up): ${flowsText(widening.flows)}`,
   };
+}
+
+/** The baseline the operator writes into a namespace (what an untouched one looks like); none with --baseline=false. */
+export function expectedBaselineOf(
+  options: Pick<OperatorOptions, 'baseline' | 'baselineAllowDNS' | 'compiler'>,
+): ((namespace: string) => NetworkPolicy) | undefined {
+  if (!options.baseline) return undefined;
+  return (namespace) =>
+    baselinePolicyFor(namespace, { allowDNS: options.baselineAllowDNS, settings: options.compiler });
 }
 
 /** With --baseline=false there is no baseline to leave out: one that matches no policy by name. */

@@ -11,7 +11,7 @@ import {
   MANAGED_BY_VALUE,
   POLICY_KIND_LABEL,
 } from '../api/v1alpha1/keys.js';
-import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
+import type { NetworkPolicy } from '../compiler/index.js';
 import { namespacedCache, type ObjectCache } from '../kube/cache.js';
 import type { InformerEvent } from '../kube/informer.js';
 import { type KubeObject, keyOf } from '../kube/objects.js';
@@ -30,7 +30,13 @@ import {
 } from './caches.js';
 import { type ControllerSetup, type Manager, watch } from './controller.js';
 import { EndpointInputsWatch } from './endpoint-inputs.js';
-import { emptyBaseline, intentCondition, LivePods, profileWidening } from './intent-widening.js';
+import {
+  emptyBaseline,
+  expectedBaselineOf,
+  intentCondition,
+  LivePods,
+  profileWidening,
+} from './intent-widening.js';
 import {
   type ProfileObject,
   ProfileReconciler,
@@ -132,10 +138,7 @@ function intentJudge(
   const { options } = manager;
   const pods = new LivePods(options.auditEvidence ? manager.cache(PODS) : undefined, NAMESPACE_INDEX);
   const namespaceLabels = namespaceLabelsBy((name) => namespaces.get(name)?.metadata);
-  const baseline = (namespace: string) =>
-    options.baseline
-      ? baselinePolicyFor(namespace, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
-      : emptyBaseline(namespace);
+  const baseline = expectedBaselineOf(options) ?? emptyBaseline;
   return (profile, own) => {
     const namespace = profile.metadata.namespace as string;
     const widening = profileWidening({

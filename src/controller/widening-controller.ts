@@ -18,7 +18,7 @@ import {
   KIND,
   READY_CONDITION,
 } from '../api/v1alpha1/index.js';
-import { baselinePolicyFor, type NetworkPolicy } from '../compiler/index.js';
+import type { NetworkPolicy } from '../compiler/index.js';
 import type { ObjectCache } from '../kube/cache.js';
 import { type EventType, namespaceRegarding, type Regarding } from '../kube/events.js';
 import type { InformerEvent } from '../kube/informer.js';
@@ -31,6 +31,7 @@ import { MANAGED_POLICIES, NAMESPACE_INDEX, NAMESPACES, PODS } from './caches.js
 import { type ControllerSetup, watch } from './controller.js';
 import {
   emptyBaseline,
+  expectedBaselineOf,
   intentCondition,
   knownPod,
   LivePods,
@@ -46,8 +47,8 @@ import type { ProfileObject } from './profile-reconciler.js';
 import type { Outcome } from './queue.js';
 import { registerWideningMetrics } from './widening-metrics.js';
 
-/** Validated specs remembered (by uid and generation) before the memo starts over. */
-const MAX_VALIDATIONS = 20_000;
+/** Promises remembered (by uid and generation) before the memo starts over. */
+const MAX_PROMISES = 20_000;
 
 export interface WideningControllerDeps {
   profiles: ObjectCache<ProfileObject>;
@@ -204,7 +205,7 @@ export class WideningController {
     const key = `${meta.uid}/${meta.generation}`;
     if (this.promises.has(key)) return this.promises.get(key);
     const promise = promiseOf(profile);
-    if (this.promises.size >= MAX_VALIDATIONS) this.promises.clear();
+    if (this.promises.size >= MAX_PROMISES) this.promises.clear();
     this.promises.set(key, promise);
     return promise;
   }
@@ -217,13 +218,12 @@ export class WideningController {
   }
 
   /**
-   * Events and the gauge for one profile; true when its IntentHonored condition says something else
-   * than the namespace shows now (the profile controller then looks again and rewrites it).
+   * Events and the gauge for one profile with a Ready status (only those are judged); true when its
+   * IntentHonored condition says something else than the namespace shows now (the profile
+   * controller then looks again and rewrites it).
    */
   private report(profile: ProfileObject, intent: ProfileIntent): boolean {
     const current = withoutTime(intentOf(profile));
-    // After the profile's own Ready: the status write that sets Ready sets IntentHonored too.
-    if (readyOf(profile) === undefined) return false;
     if (!intent.widening) {
       // Audit or invalid: no promise to report on; the profile's next status write drops it.
       this.setReported(namespaceOf(intent.key), intent.key, undefined);
@@ -297,9 +297,7 @@ export const setupWideningController: ControllerSetup = (manager) => {
     namespaces,
     intentChanges: manager.signal(INTENT_CHANGES),
     events: manager.events,
-    expectedBaseline: options.baseline
-      ? (ns) => baselinePolicyFor(ns, { allowDNS: options.baselineAllowDNS, settings: options.compiler })
-      : undefined,
+    expectedBaseline: expectedBaselineOf(options),
     log: manager.log,
   });
   registerWideningMetrics(manager.metrics.registry, () => controller.widenedProfiles);
