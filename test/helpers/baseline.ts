@@ -37,7 +37,13 @@ export async function ensureOperatorNamespace(rest: KubeRest): Promise<void> {
 
 /** Forget when the baseline was first enabled: the next operator start is a fresh one. */
 export async function deleteRecord(rest: KubeRest): Promise<void> {
-  await rest.delete(baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME)).catch(() => undefined);
+  // Retried until gone: a record guard an earlier test file just deleted may still be in force for
+  // a moment (the API server's admission sees policy changes late), and would refuse the delete;
+  // the record left behind would make "old" namespaces new ones.
+  await eventually('the baseline record to be deleted', async () => {
+    await rest.delete(baselineRecord(OPERATOR_NAMESPACE, BASELINE_RECORD_NAME)).catch(() => undefined);
+    return (await readRecord(rest)) === undefined ? true : undefined;
+  });
 }
 
 export const readRecord = (rest: KubeRest) =>
