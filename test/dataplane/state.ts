@@ -84,8 +84,15 @@ export function ipv4Of(block: number, n: number): string {
   return `10.244.${Math.floor(offset / 256)}.${offset % 256}`;
 }
 
+/**
+ * In RFC 5952 form, the only form the enforcer finds: it looks a packet's address up by its
+ * canonical text among the pods' status.podIPs, so block 0 must read fd00:10:244::n, not
+ * fd00:10:244:0::n (which the API server accepts as written, and the enforcer then never matches).
+ */
 export function ipv6Of(block: number, n: number): string {
-  return `fd00:10:244:${block.toString(16)}::${n.toString(16)}`;
+  return block === 0
+    ? `fd00:10:244::${n.toString(16)}`
+    : `fd00:10:244:${block.toString(16)}::${n.toString(16)}`;
 }
 
 /** Host numbers skip .0 and .255 (not wrong with /32 routes, only confusing to read). */

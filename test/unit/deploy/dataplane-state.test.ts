@@ -34,4 +34,12 @@ describe('dataplane run identity and addresses', () => {
     expect(ipv4Of(2, 300)).toBe('10.244.33.44');
     expect(ipv6Of(10, 255)).toBe('fd00:10:244:a::ff');
   });
+
+  it('writes IPv6 addresses in canonical form for every block (the enforcer matches pods by that text)', () => {
+    // The URL parser prints IPv6 hosts in RFC 5952 form.
+    const canonical = (ip: string) => new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+    for (let block = 0; block < 16; block++)
+      for (const n of [1, 2, 0x3f, 0xfff]) expect(ipv6Of(block, n)).toBe(canonical(ipv6Of(block, n)));
+    expect(ipv6Of(0, 0x40)).toBe('fd00:10:244::40');
+  });
 });
