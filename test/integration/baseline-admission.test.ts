@@ -242,17 +242,16 @@ describe('admission gate (config/admission)', () => {
       expected[name] = scope.inScope && !ns.metadata.labels?.[PROTECTED_LABEL] ? 'refused' : 'admitted';
       // The API server's namespace cache may lag a label by a moment (seconds on a loaded 2-core
       // machine): allow it to settle.
+      let last = '';
       verdicts[name] = await eventually(
         `the verdict for ${name}`,
         async () => {
-          const answer = await createPod(name, true);
-          const outcome = answer === 'admitted' ? 'admitted' : 'refused';
-          if (process.env.DEBUG_GATE && outcome !== expected[name])
-            process.stderr.write(`${name}: ${answer}\n`);
+          last = await createPod(name, true).catch((error: unknown) => `error: ${String(error)}`);
+          const outcome = last === 'admitted' ? 'admitted' : 'refused';
           return outcome === expected[name] ? outcome : undefined;
         },
         15_000,
-      ).catch(() => 'mismatch');
+      ).catch(() => `mismatch, last answer: ${last}`);
     }
     expect(verdicts).toEqual(expected);
     // Both verdicts occur (the gate neither admits nor refuses everything).
