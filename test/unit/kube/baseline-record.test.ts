@@ -1,15 +1,15 @@
 // BaselineRecord.ensure: two controllers ensure the record at start; the loser of a concurrent
 // update (409) reads again and succeeds instead of failing its reconcile.
-import { BaselineRecord } from '../../../src/kube/baseline-record.js';
+import { BaselineRecord, type BaselineRecordSpec } from '../../../src/kube/baseline-record.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import type { KubeRest } from '../../../src/kube/rest.js';
 
-const SCOPE = { excluded: ['kube-system'], existing: 'exclude', watched: [] } as never;
+const SCOPE: BaselineRecordSpec = { excluded: ['kube-system'], existing: false, watched: [] };
 
 function fakeRest(conflicts: number) {
   let stored = {
     metadata: { name: 'apptrust-baseline', resourceVersion: '1', creationTimestamp: '2026-12-03T00:00:00Z' },
-    spec: { excluded: [], existing: 'exclude', watched: [] } as Record<string, unknown>,
+    spec: { excluded: [], existing: false, watched: [] } as Record<string, unknown>,
   };
   const calls: string[] = [];
   const rest = {
