@@ -18,6 +18,8 @@ export interface RequestSpec {
   contentType?: string;
   /** Leader election's own Lease writes: allowed while other writes are fenced. */
   unfenced?: boolean;
+  /** A write that reports rather than enforces (Events): it does not count as write activity. */
+  background?: boolean;
 }
 
 export interface RestOptions {
@@ -49,6 +51,8 @@ export class KubeRest {
   private fence: WriteFence = () => undefined;
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
+  /** When a write that enforces (not `background`) was last asked for or answered (performance.now()). */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly kubeConfig: KubeAccess,
@@ -107,13 +111,22 @@ export class KubeRest {
     this.agent = undefined;
   }
 
+  /** Milliseconds since a write that enforces was last asked for or answered; Infinity if none yet. */
+  msSinceWrite(): number {
+    return performance.now() - this.lastWriteAt;
+  }
+
   async request<T>(spec: RequestSpec): Promise<T> {
+    // Lease renewals are not enforcement either.
+    const enforcing = spec.method !== 'GET' && !spec.background && !spec.unfenced;
+    if (enforcing) this.lastWriteAt = performance.now();
     await this.limiter.take();
     if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.inFlight++;
     try {
       return await this.send<T>(spec);
     } finally {
+      if (enforcing) this.lastWriteAt = performance.now();
       this.inFlight--;
       this.waiting.shift()?.();
     }
