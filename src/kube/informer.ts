@@ -9,6 +9,7 @@
 // slimmed and filed before the next, so a cold start never holds a whole collection as text or JSON.
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
+import { internStrings } from './intern.js';
 import type { KubeAccess } from './kube-access.js';
 import { type KubeList, type KubeObject, keyOf } from './objects.js';
 import type { KubeRest } from './rest.js';
@@ -180,7 +181,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private keep(object: T): T {
-    return (this.options.transform ?? slim)(object);
+    return internStrings((this.options.transform ?? slim)(object));
   }
 
   private emit(event: InformerEvent, object: T, old?: T): void {
