@@ -352,7 +352,10 @@ export class ProfileReconciler {
     return { outcome: { requeueAfterMs: this.deps.conflictRetryMs }, reason: Reason.Conflict };
   }
 
-  /** One log line per policy and one Event per reconcile that changed enforcement. */
+  /**
+   * One log line and one Event per reconcile that changed enforcement, each naming every policy it
+   * wrote or deleted (a line per policy doubled a cold start's logging for no more information).
+   */
   private reportChanges(
     profile: ProfileObject,
     applied: NetworkPolicy[],
@@ -362,10 +365,15 @@ export class ProfileReconciler {
     if (applied.length + pruned.length === 0) return;
     // The spec was already enforced at this generation: someone else changed our policies.
     const repair = isEnforcedAtGeneration(profile);
-    for (const p of applied)
-      ctx.log.info({ policy: p.metadata.name }, repair ? 'repaired NetworkPolicy' : 'applied NetworkPolicy');
-    for (const p of pruned)
-      ctx.log.info({ policy: p.metadata.name }, 'deleted NetworkPolicy no longer in the spec');
+    ctx.log.info(
+      {
+        ...(applied.length > 0
+          ? { [repair ? 'repaired' : 'applied']: applied.map((p) => p.metadata.name) }
+          : {}),
+        ...(pruned.length > 0 ? { deleted: pruned.map((p) => p.metadata.name) } : {}),
+      },
+      repair ? 'repaired NetworkPolicies' : 'NetworkPolicies in line with the spec',
+    );
     const parts = [
       ...(applied.length > 0 ? [`${repair ? 'restored' : 'applied'} ${names(applied)}`] : []),
       ...(pruned.length > 0 ? [`deleted ${names(pruned)}`] : []),
