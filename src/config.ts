@@ -65,7 +65,7 @@ const OPTIONS = {
     'flows (from, to, port) one Audit evaluation judges at most',
   ],
   'audit-max-time': [duration.prefault('15s'), 'wall-clock budget of one Audit evaluation'],
-  concurrency: [int(1).default(16), 'reconciles in parallel per controller'],
+  concurrency: [int(1).default(32), 'reconciles in parallel per controller'],
   'kube-api-qps': [
     int(0).default(1000),
     'client-side rate limit of Kubernetes API requests per second (token bucket; 0: none)',

@@ -53,6 +53,7 @@ export class KubeRest {
   private readonly waiting: Array<() => void> = [];
   /** When a write that enforces (not `background`) was last asked for or answered (performance.now()). */
   private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private enforcingWrites = 0;
 
   constructor(
     private readonly kubeConfig: KubeAccess,
@@ -111,6 +112,11 @@ export class KubeRest {
     this.agent = undefined;
   }
 
+  /** Writes that enforce (not `background`, not lease renewals) asked for so far. */
+  writes(): number {
+    return this.enforcingWrites;
+  }
+
   /** Milliseconds since a write that enforces was last asked for or answered; Infinity if none yet. */
   msSinceWrite(): number {
     return performance.now() - this.lastWriteAt;
@@ -119,7 +125,10 @@ export class KubeRest {
   async request<T>(spec: RequestSpec): Promise<T> {
     // Lease renewals are not enforcement either.
     const enforcing = spec.method !== 'GET' && !spec.background && !spec.unfenced;
-    if (enforcing) this.lastWriteAt = performance.now();
+    if (enforcing) {
+      this.enforcingWrites++;
+      this.lastWriteAt = performance.now();
+    }
     await this.limiter.take();
     if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.inFlight++;

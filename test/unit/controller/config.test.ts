@@ -7,7 +7,7 @@ describe('operator options', () => {
       watchNamespaces: [],
       baseline: true,
       baselineAllowDNS: false,
-      concurrency: 16,
+      concurrency: 32,
       kubeApiQps: 1000,
       kubeApiBurst: 2000,
       resyncPeriodMs: 36_000_000,

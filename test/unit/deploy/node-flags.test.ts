@@ -18,10 +18,11 @@ it('the image, make run and the benchmark leave the V8 settings to the program',
 
 it.each([
   [[], '', [...OPERATOR_NODE_FLAGS]],
-  [['--max-semi-space-size=2', '--optimize-for-size'], '', []],
+  [['--max-semi-space-size=16'], '', []],
   [[], '--max-semi-space-size=8 --optimize-for-size', []],
   [['--optimize_for_size'], '--max_semi_space_size=8 --enable-source-maps', []],
-  [['--max-semi-space-size=4'], '', ['--optimize-for-size']],
+  [['--max-semi-space-size=4'], '', []],
+  [['--optimize-for-size'], '', [...OPERATOR_NODE_FLAGS]],
   [['--max-old-space-size=512'], '', [...OPERATOR_NODE_FLAGS]],
 ])('missing flags: argv %j, NODE_OPTIONS %j → %j', (argv, nodeOptions, missing) => {
   expect(missingFlags(argv, nodeOptions)).toEqual(missing);

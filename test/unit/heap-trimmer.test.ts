@@ -1,0 +1,48 @@
+// The heap trimmer: one memory-pressure collection when a burst of writes has paused, never during
+// one, never for a trickle, and only where V8's collection can be had.
+import { type Collect, HeapTrimmer, memoryPressureCollect } from '../../src/heap-trimmer.js';
+
+function rig(minWrites = 100, pauseMs = 2_000) {
+  const state = { writes: 0, msSinceWrite: Number.POSITIVE_INFINITY, collected: 0 };
+  const collect: Collect = () => {
+    state.collected++;
+  };
+  const trimmed: number[] = [];
+  const trimmer = new HeapTrimmer(
+    { writes: () => state.writes, msSinceWrite: () => state.msSinceWrite },
+    collect,
+    (t) => trimmed.push(t.writes),
+    { minWrites, pauseMs, checkMs: 1_000 },
+  );
+  return { state, trimmer, trimmed };
+}
+
+it('collects once after a burst, when writes have paused, and not again until the next burst', () => {
+  const { state, trimmer, trimmed } = rig();
+  state.writes = 3_000;
+  state.msSinceWrite = 10; // still writing
+  expect(trimmer.check()).toBe(false);
+  state.msSinceWrite = 2_500;
+  expect(trimmer.check()).toBe(true);
+  expect(trimmer.check()).toBe(false); // nothing new since
+  state.writes += 99; // a trickle
+  expect(trimmer.check()).toBe(false);
+  state.writes += 1;
+  expect(trimmer.check()).toBe(true);
+  expect(state.collected).toBe(2);
+  expect(trimmed).toEqual([3_000, 100]);
+});
+
+it('does nothing where the collection cannot be had', () => {
+  const trimmer = new HeapTrimmer({ writes: () => 10_000, msSinceWrite: () => 60_000 }, undefined);
+  expect(trimmer.check()).toBe(false);
+  trimmer.start(); // no timer either
+  trimmer.stop();
+});
+
+it('gets V8 collection without --expose-gc, and leaves no gc() behind for other code', () => {
+  const collect = memoryPressureCollect();
+  expect(collect).toBeInstanceOf(Function);
+  (collect as Collect)();
+  expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+});
