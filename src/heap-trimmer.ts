@@ -23,13 +23,21 @@ export interface WriteActivity {
 export interface TrimSettings {
   /** Writes since the last trim that make a burst. */
   minWrites: number;
+  /** Or: RSS grown this much since the last trim, with any writes since. */
+  minGrowthBytes: number;
   /** How long writes must have paused. */
   pauseMs: number;
   /** How often to look. */
   checkMs: number;
 }
 
-export const DEFAULT_TRIM: TrimSettings = { minWrites: 500, pauseMs: 2_000, checkMs: 1_000 };
+export const DEFAULT_TRIM: TrimSettings = {
+  minWrites: 500,
+  // About what a young generation of 16 MB semi-spaces grows back to after a few hundred writes.
+  minGrowthBytes: 24 * 2 ** 20,
+  pauseMs: 2_000,
+  checkMs: 1_000,
+};
 
 /**
  * V8's gc(), obtained without starting Node with --expose-gc (which would also hand it to every
@@ -60,6 +68,8 @@ export interface Trimmed {
 export class HeapTrimmer {
   private timer: NodeJS.Timeout | undefined;
   private writesAtLastTrim = 0;
+  /** RSS right after the last trim (0: none yet, so only a burst of writes trims first). */
+  private rssAfterLastTrim = 0;
   /** Trims made (for tests and metrics). */
   trims = 0;
 
@@ -68,6 +78,7 @@ export class HeapTrimmer {
     private readonly collect: Collect | undefined,
     private readonly onTrim: (trimmed: Trimmed) => void = () => {},
     private readonly settings: TrimSettings = DEFAULT_TRIM,
+    private readonly rss: () => number = () => process.memoryUsage.rss(),
   ) {}
 
   start(): void {
@@ -81,22 +92,28 @@ export class HeapTrimmer {
     this.timer = undefined;
   }
 
-  /** Trims when a burst of writes has ended; returns whether it did. */
+  /**
+   * Trims when writes have paused after a burst: many writes, or fewer that grew RSS well past what
+   * the last trim left. Returns whether it did.
+   */
   check(): boolean {
     const writes = this.activity.writes();
     const burst = writes - this.writesAtLastTrim;
-    if (!this.collect || burst < this.settings.minWrites) return false;
-    if (this.activity.msSinceWrite() < this.settings.pauseMs) return false;
+    if (!this.collect || burst === 0 || this.activity.msSinceWrite() < this.settings.pauseMs) return false;
+    const rssBefore = this.rss();
+    const grown =
+      this.rssAfterLastTrim > 0 && rssBefore - this.rssAfterLastTrim >= this.settings.minGrowthBytes;
+    if (burst < this.settings.minWrites && !grown) return false;
     this.writesAtLastTrim = writes;
-    const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
     this.collect();
     this.trims++;
+    this.rssAfterLastTrim = this.rss();
     this.onTrim({
       writes: burst,
       ms: performance.now() - started,
       rssBefore,
-      rssAfter: process.memoryUsage.rss(),
+      rssAfter: this.rssAfterLastTrim,
     });
     return true;
   }
