@@ -21,7 +21,7 @@ import {
 } from '../compiler/index.js';
 import type { BaselineRecord, BaselineRecordSpec } from '../kube/baseline-record.js';
 import type { ObjectCache } from '../kube/cache.js';
-import { isNotFound, KubeApiError } from '../kube/errors.js';
+import { isAlreadyExists, isNotFound, KubeApiError } from '../kube/errors.js';
 import { type EventRecorder, type EventType, namespaceRegarding } from '../kube/events.js';
 import type { NamespaceLabels } from '../kube/namespace-labels.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -49,7 +49,7 @@ export interface BaselineSettings extends BaselineScopeSettings {
 
 /** What the reconciler calls, and nothing more: the real clients in production, FakeCluster in unit tests. */
 export interface BaselineReconcilerDeps {
-  store: Pick<PolicyWriter, 'create' | 'replace' | 'delete'>;
+  store: Pick<PolicyWriter, 'create' | 'replace' | 'delete' | 'get'>;
   namespaces: Pick<ObjectCache<KubeObject>, 'get' | 'list'>;
   policies: Pick<ObjectCache<LivePolicy>, 'get'>;
   record: Pick<BaselineRecord, 'ensure' | 'remove'>;
@@ -206,8 +206,7 @@ export class BaselineReconciler {
       );
       return;
     }
-    // AlreadyExists: a policy of that name our cache has not seen yet; the retry replaces it.
-    await this.deps.store.create(desired);
+    if (!(await this.created(desired))) return;
     const [reason, note] = isMarkedProtected(ns)
       ? [BaselineEventReason.BaselineRestored, `${BASELINE_POLICY_NAME} re-created after it was deleted`]
       : [
@@ -215,6 +214,24 @@ export class BaselineReconciler {
           `deny-all ${BASELINE_POLICY_NAME} created; opt out: label ${OPT_OUT}`,
         ];
     this.event(ns, 'Normal', reason, EventAction.Create, note);
+  }
+
+  /**
+   * Creates the baseline; false when the API server already holds it in force. That is this
+   * operator's own create of a moment ago: the namespace's echo (the marker) can arrive before the
+   * policy's on another watch (seen at 20,000 namespaces), and treating it as blocked would unmark
+   * the namespace and send a false Warning. Any other policy of that name: AlreadyExists, blocked.
+   */
+  private async created(desired: NetworkPolicy): Promise<boolean> {
+    try {
+      await this.deps.store.create(desired);
+      return true;
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+      const current = await this.deps.store.get(desired.metadata.namespace, desired.metadata.name);
+      if (isOurBaseline(current) && isBaselineInForce(current, desired)) return false;
+      throw error;
+    }
   }
 
   /**

@@ -116,6 +116,30 @@ describe('BaselineReconciler', () => {
     expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineRestored} ${EventAction.Create}`]);
   });
 
+  it('a second reconcile before the cache has seen its own create: no Warning, the marker stays (seen at 20,000)', async () => {
+    const { cluster, reconcile, events } = setup();
+    cluster.putNamespace(namespace());
+    cluster.sync();
+    await reconcile(); // creates and marks; the cache has not seen the policy yet
+    cluster.sync();
+    // The marker's echo arrives, the policy's does not: the cache lags behind on policies only.
+    const cachedPolicies = cluster.policyCache.get;
+    cluster.policyCache.get = () => undefined;
+    try {
+      expect(await reconcile()).toEqual({});
+    } finally {
+      cluster.policyCache.get = cachedPolicies;
+    }
+    expect(cluster.attemptedWrites().map((a) => `${a.verb} ${a.key} ${a.result}`)).toEqual([
+      'create-record record ok',
+      `create ${POLICY} ok`,
+      `label ${NS} ok`,
+      `create ${POLICY} AlreadyExists`, // then a read past the cache finds it in force
+    ]);
+    expect(cluster.namespace(NS)?.metadata.labels).toEqual(MARKED);
+    expect(events()).toEqual([`Normal ${BaselineEventReason.BaselineCreated} ${EventAction.Create}`]);
+  });
+
   it('leaves a foreign policy of that name alone, does not mark, and looks again later (blocked)', async () => {
     const { cluster, reconcile, events } = setup();
     cluster.putNamespace(namespace());
