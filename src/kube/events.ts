@@ -3,9 +3,6 @@
 // Events are the lowest priority: they leave through a token bucket of their own and a bounded
 // queue (client-go's broadcaster drops past 1,000 too), so a cold start that applies thousands of
 // profiles enforces first and reports after, instead of spending a third of its writes on Events.
-// They also yield: an Event waits while the operator is writing policies and status (until writes
-// have paused for QUIET_MS), for at most MAX_DEFER_MS, so on two cores a cold start's Events do not
-// compete with its enforcement for the API server.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { FencedError } from './errors.js';
@@ -36,23 +33,15 @@ export function namespaceRegarding(ns: { metadata: { name: string; uid?: string 
 export type EventType = 'Normal' | 'Warning';
 
 const MAX_REMEMBERED = 10_000;
-/**
- * Events waiting; more are dropped (and counted). Room for a 1,000-profile cold start's first-apply
- * Events while they wait for its writes to pause (about 1 KB each).
- */
-export const MAX_PENDING_EVENTS = 2_000;
+/** Events waiting for the limiter; more are dropped (and counted). */
+export const MAX_PENDING_EVENTS = 1_000;
 /** Events per second, and how many may leave at once. */
 export const EVENT_QPS = 20;
 export const EVENT_BURST = 100;
-/** Enforcing writes must have paused this long before an Event leaves. */
-export const QUIET_MS = 250;
-/** An Event waits for a pause at most this long, then leaves at the limiter's pace. */
-export const MAX_DEFER_MS = 30_000;
 
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
-  private readonly pending: Array<{ namespace: string; reason: string; body: unknown; queuedAt: number }> =
-    [];
+  private readonly pending: Array<{ namespace: string; reason: string; body: unknown }> = [];
   /** Paced Events never hold a process (or a test run) open: what is still queued at exit is dropped. */
   private readonly limiter = new TokenBucket(EVENT_QPS, EVENT_BURST, undefined, false);
   private draining = false;
@@ -65,7 +54,6 @@ export class EventRecorder {
     private readonly log: Logger,
     private readonly windowMs = 10 * 60_000,
     private readonly clock: () => number = Date.now,
-    private readonly pause = { quietMs: QUIET_MS, maxDeferMs: MAX_DEFER_MS },
   ) {}
 
   record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void {
@@ -100,7 +88,7 @@ export class EventRecorder {
       );
       return;
     }
-    this.pending.push({ namespace: regarding.namespace, reason, body, queuedAt: performance.now() });
+    this.pending.push({ namespace: regarding.namespace, reason, body });
     void this.drain();
   }
 
@@ -109,9 +97,9 @@ export class EventRecorder {
     if (this.draining) return;
     this.draining = true;
     while (this.pending.length > 0) {
-      await this.waitForPause((this.pending[0] as (typeof this.pending)[number]).queuedAt);
       await this.limiter.take();
       const { namespace, reason, body } = this.pending.shift() as (typeof this.pending)[number];
+      // Background: the heap trimmer does not count Events as the operator's writes.
       const request = { method: 'POST', path: events(namespace), body, background: true } as const;
       this.rest.request(request).catch((error: unknown) => {
         // Fenced: this replica is stepping down; the new leader reports from here on.
@@ -121,16 +109,5 @@ export class EventRecorder {
       });
     }
     this.draining = false;
-  }
-
-  /** Until enforcing writes have paused for quietMs, or the Event queued at `queuedAt` is maxDeferMs old. */
-  private async waitForPause(queuedAt: number): Promise<void> {
-    for (;;) {
-      const busyFor = this.pause.quietMs - this.rest.msSinceWrite();
-      const deferrable = this.pause.maxDeferMs - (performance.now() - queuedAt);
-      if (busyFor <= 0 || deferrable <= 0) return;
-      // Unref'd, like the limiter: a deferred Event never holds a process (or a test run) open.
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(Math.min(busyFor, deferrable))).unref());
-    }
   }
 }
