@@ -1,15 +1,15 @@
 // Gives memory back after a burst of work. V8 grows its heap for a burst (a cold start applying
 // thousands of profiles, a mass change) and keeps it: without help, RSS after a 1,000-profile cold
 // start stays ~50-65 MB above the empty operator while the caches hold ~10 MB. Holding the heap small
-// all the time (--optimize-for-size, 2 MB semi-spaces) cost ~40 % more CPU on the cold start, CPU
-// the API server needs on a small control plane. So the operator runs with V8's defaults and, once
-// its writes have paused after a burst, asks V8 once for the collection it makes under memory
+// all the time (--optimize-for-size, 2 MB semi-spaces) cost ~45 % more CPU on the cold start, CPU
+// the API server needs on a small control plane. So the operator runs without them (src/node-flags.ts)
+// and, once its writes have paused after a burst, asks V8 once for the collection it makes under memory
 // pressure (all available garbage, compaction, the young generation shrunk), which returns the
 // freed pages to the system.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** The V8 collection a burst ends with; undefined where it cannot be had. */
+/** The V8 collection a burst ends with. */
 export type Collect = () => void;
 
 /** What the trimmer watches: the operator's enforcing writes (KubeRest). */
@@ -70,8 +70,6 @@ export class HeapTrimmer {
   private writesAtLastTrim = 0;
   /** RSS right after the last trim (0: none yet, so only a burst of writes trims first). */
   private rssAfterLastTrim = 0;
-  /** Trims made (for tests and metrics). */
-  trims = 0;
 
   constructor(
     private readonly activity: WriteActivity,
@@ -107,7 +105,6 @@ export class HeapTrimmer {
     this.writesAtLastTrim = writes;
     const started = performance.now();
     this.collect();
-    this.trims++;
     this.rssAfterLastTrim = this.rss();
     this.onTrim({
       writes: burst,

@@ -1,5 +1,6 @@
 // The heap trimmer: one memory-pressure collection when a burst of writes has paused, never during
 // one, never for a trickle, and only where V8's collection can be had.
+import { runInNewContext } from 'node:vm';
 import { type Collect, HeapTrimmer, memoryPressureCollect } from '../../src/heap-trimmer.js';
 
 const MB = 2 ** 20;
@@ -65,5 +66,7 @@ it('gets V8 collection without --expose-gc, and leaves no gc() behind for other 
   const collect = memoryPressureCollect();
   expect(collect).toBeInstanceOf(Function);
   (collect as Collect)();
+  // --expose-gc was on only while its own context was made: a context made now has no gc().
+  expect(runInNewContext('typeof gc')).toBe('undefined');
   expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
 });
