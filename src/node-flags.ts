@@ -10,8 +10,7 @@
 // 1,000 profiles, that cost ~45 % more CPU on the cold start (4.8 s against 3.3 s), CPU that the
 // API server needs on a small control plane. Memory now goes back after a burst instead
 // (src/heap-trimmer.ts): RSS growth over the empty operator +6 to +8 MB at 1,000 profiles, against
-// +22 MB with the old flags. main.ts imports apply-node-flags.ts first: it runs before any other
-// module's body.
+// +22 MB with the old flags. main.ts applies them before it loads the rest of the operator.
 import { basename } from 'node:path';
 
 export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
