@@ -1,4 +1,4 @@
-// Event deduplication: the same (object, reason, note) is sent once per window.
+// Events: the same (object, reason, note) is sent once per window; paced; Normal ones can be held.
 import { pino } from 'pino';
 import { EVENT_BURST, EventRecorder, MAX_PENDING_EVENTS } from '../../../src/kube/events.js';
 import type { KubeRest, RequestSpec } from '../../../src/kube/rest.js';
@@ -65,4 +65,36 @@ it('sends distinct notes and objects separately, as events.k8s.io/v1 Events', as
   expect((sent[0]?.body as { eventTime?: string } | undefined)?.eventTime).toMatch(
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/,
   );
+});
+
+it('holds Normal Events while asked, sends Warnings at once, and the held ones after, in order', async () => {
+  const { events, sent } = recorder({ t: 5 });
+  let release = () => {};
+  events.holdNormal(new Promise<void>((resolve) => (release = resolve)));
+  events.record(regarding, 'Normal', 'Applied', 'Apply', 'applied a');
+  events.record(regarding, 'Warning', 'ApplyFailed', 'Apply', 'refused');
+  events.record(regarding, 'Normal', 'Applied', 'Apply', 'applied b');
+  await flush();
+  expect(sent.map((s) => (s.body as { note: string }).note)).toEqual(['refused']);
+  release();
+  await flush();
+  await flush();
+  expect(sent.map((s) => (s.body as { note: string }).note)).toEqual(['refused', 'applied a', 'applied b']);
+});
+
+it('releases a hold that fails too; Normal Events wait while any hold is in force', async () => {
+  const { events, sent } = recorder({ t: 5 });
+  let fail = (_: Error) => {};
+  let release = () => {};
+  events.holdNormal(new Promise<void>((_, reject) => (fail = reject)));
+  events.holdNormal(new Promise<void>((resolve) => (release = resolve)));
+  events.record(regarding, 'Normal', 'Applied', 'Apply', 'applied a');
+  fail(new Error('term ended'));
+  await flush();
+  await flush();
+  expect(sent).toHaveLength(0);
+  release();
+  await flush();
+  await flush();
+  expect(sent).toHaveLength(1);
 });
