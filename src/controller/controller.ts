@@ -15,6 +15,7 @@ import type { KubeRest } from '../kube/rest.js';
 import type { CacheSpec } from './caches.js';
 import type { KeySignal } from './key-signal.js';
 import type { OperatorMetrics } from './metrics.js';
+import type { ProfilePromises } from './profile-promises.js';
 import type { Outcome } from './queue.js';
 
 /** How soon a controller looks again at something only someone else can clear (a name held by a policy not ours). */
@@ -94,6 +95,8 @@ export interface Manager {
   cache<T extends KubeObject>(spec: CacheSpec<T>): ObjectCache<T>;
   /** The signal called `name`, one per manager: a controller emits keys, another one watches it. */
   signal(name: string): KeySignal;
+  /** What each profile's spec promises: recorded by the profile controller, read by the widening one. */
+  readonly promises: ProfilePromises;
 }
 
 /** A controller module's registration function (one line in operator.ts's CONTROLLERS). */

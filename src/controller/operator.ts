@@ -25,6 +25,7 @@ import {
 import { KeySignal } from './key-signal.js';
 import { OperatorMetrics, type ReconcileResult } from './metrics.js';
 import { setupProfileController } from './profile-controller.js';
+import { ProfilePromises } from './profile-promises.js';
 import { type Outcome, WorkQueue } from './queue.js';
 import { setupWideningController } from './widening-controller.js';
 
@@ -48,6 +49,12 @@ interface Running {
   queue: WorkQueue;
 }
 
+/**
+ * Normal Events wait during the first pass over every key of a term (see EventRecorder.holdNormal),
+ * at most this long: a key that keeps failing must not hold them for ever.
+ */
+export const FIRST_PASS_EVENT_HOLD_MS = 5 * 60_000;
+
 export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly rest: KubeRest;
@@ -58,6 +65,7 @@ export class Operator {
   /** Aborted when this replica stops leading: the `signal` of every reconcile of the term. */
   private term = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly events: EventRecorder;
   private running = false;
   /** Writes of NetworkPolicies and profile status (not Events, not Lease renewals): the no-churn guarantee is measured here. */
   writes = 0;
@@ -77,12 +85,14 @@ export class Operator {
     });
     this.caches = new CacheSet({ rest: this.rest, kubeConfig, watched: options.watchNamespaces, log });
     const signals = new Map<string, KeySignal>();
+    this.events = new EventRecorder(this.rest, this.identity, log);
     const manager: Manager = {
       options,
       rest: this.rest,
       log,
       metrics: this.metrics,
-      events: new EventRecorder(this.rest, this.identity, log),
+      events: this.events,
+      promises: new ProfilePromises(),
       policyStore: new PolicyStore(this.rest),
       conflictRetryMs: hooks.conflictRetryMs ?? CONFLICT_RETRY_MS,
       cache: (spec) => this.caches.get(spec),
@@ -185,6 +195,7 @@ export class Operator {
     if (this.term.signal.aborted) this.term = new AbortController();
     this.metrics.leader.set({ name: this.options.leaseName }, 1);
     this.resyncAll();
+    this.events.holdNormal(this.firstPass(this.term.signal));
     if (this.options.resyncPeriodMs > 0)
       this.resyncTimer = setInterval(() => this.resyncAll(), this.options.resyncPeriodMs);
   }
@@ -193,6 +204,18 @@ export class Operator {
   resyncAll(): void {
     if (!this.running) return;
     for (const { controller, queue } of this.controllers) for (const key of controller.keys()) queue.add(key);
+  }
+
+  /**
+   * Resolves once every queue is empty and idle (the first pass of a term is done), when the term
+   * ends, or after FIRST_PASS_EVENT_HOLD_MS, whichever comes first.
+   */
+  private async firstPass(term: AbortSignal): Promise<void> {
+    const deadline = performance.now() + FIRST_PASS_EVENT_HOLD_MS;
+    while (!term.aborted && this.running && performance.now() < deadline) {
+      if (this.controllers.every(({ queue }) => queue.idle)) return;
+      await new Promise((r) => setTimeout(r, 20).unref());
+    }
   }
 
   /** Resolves when every queue is empty and idle (tests). */

@@ -113,6 +113,7 @@ function profileReconciler(
     conflictRetryMs: manager.conflictRetryMs,
     ...(evidence ? { auditEvidence: evidence } : {}),
     endpoints,
+    promises: manager.promises,
     intent: intentJudge(manager, policies, namespaces),
   });
 }

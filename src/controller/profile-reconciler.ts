@@ -17,6 +17,7 @@ import {
   formatDiagnostic,
   type NetworkPolicy,
   PROFILE_LABEL,
+  type RenderResult,
   renderProfile,
 } from '../compiler/index.js';
 import { FencedError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
@@ -83,6 +84,8 @@ export interface ProfileReconcilerDeps {
   auditRefreshMs?: number;
   /** Services and resolved DNS names for service and fqdn endpoints (absent: none are known). */
   endpoints?: ProfileEndpoints;
+  /** Told of each render that passed validation, so that no other controller validates it again. */
+  promises?: { rendered(profile: ProfileObject, mode: RenderResult['mode']): void };
   /**
    * The IntentHonored condition of an Enforce profile whose own policies are `own` (intent-widening.ts),
    * written with Ready in one status write. Absent: the condition is not reported.
@@ -156,6 +159,7 @@ export class ProfileReconciler {
       : [];
     if (rendered.diagnostics.length > 0)
       return this.invalid(profile, rendered.diagnostics.map(formatDiagnostic), owned, rendered.mode, ctx);
+    this.deps.promises?.rendered(profile, rendered.mode);
 
     const plan = planPolicies({
       ownerUid: profile.metadata.uid,

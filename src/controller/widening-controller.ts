@@ -38,17 +38,14 @@ import {
   namespaceIntents,
   type ProfileIntent,
   type ProfilePromise,
-  promiseOf,
   undercutNote,
 } from './intent-widening.js';
 import type { KeySignal } from './key-signal.js';
 import { INTENT_CHANGES, PROFILES } from './profile-controller.js';
+import { ProfilePromises } from './profile-promises.js';
 import type { ProfileObject } from './profile-reconciler.js';
 import type { Outcome } from './queue.js';
 import { registerWideningMetrics } from './widening-metrics.js';
-
-/** Promises remembered (by uid and generation) before the memo starts over. */
-const MAX_PROMISES = 20_000;
 
 export interface WideningControllerDeps {
   profiles: ObjectCache<ProfileObject>;
@@ -62,6 +59,8 @@ export interface WideningControllerDeps {
   };
   /** The baseline the operator writes into a namespace; undefined with --baseline=false. */
   expectedBaseline: ((namespace: string) => NetworkPolicy) | undefined;
+  /** What each spec promises, validated once per generation (shared with the profile controller). */
+  promises?: ProfilePromises;
   log: Logger;
 }
 
@@ -82,15 +81,15 @@ export class WideningController {
   private readonly widened = new Set<string>();
   /** Per namespace whose baseline is undercut now: the policies, as last reported. */
   private readonly undercuts = new Map<string, string>();
-  /** Per "uid/generation": what the spec promises (its components are the cached profile's own). */
-  private readonly promises = new Map<string, ProfilePromise | undefined>();
 
   /** Set whenever the count changes: the baseline gauge's state="undercut" series. */
   onUndercutCount: ((count: number) => void) | undefined;
 
   private readonly namespaceLabels;
+  private readonly promises: ProfilePromises;
 
   constructor(private readonly deps: WideningControllerDeps) {
+    this.promises = deps.promises ?? new ProfilePromises();
     this.namespaceLabels = namespaceLabelsBy((name) => deps.namespaces.get(name)?.metadata);
   }
 
@@ -201,13 +200,7 @@ export class WideningController {
 
   /** A spec is validated once per uid and generation, not at every look at its namespace. */
   private promised(profile: ProfileObject): ProfilePromise | undefined {
-    const meta = profile.metadata;
-    const key = `${meta.uid}/${meta.generation}`;
-    if (this.promises.has(key)) return this.promises.get(key);
-    const promise = promiseOf(profile);
-    if (this.promises.size >= MAX_PROMISES) this.promises.clear();
-    this.promises.set(key, promise);
-    return promise;
+    return this.promises.of(profile);
   }
 
   private forgetGone(namespace: string, profiles: readonly ProfileObject[]): void {
@@ -297,6 +290,7 @@ export const setupWideningController: ControllerSetup = (manager) => {
     namespaces,
     intentChanges: manager.signal(INTENT_CHANGES),
     events: manager.events,
+    promises: manager.promises,
     expectedBaseline: expectedBaselineOf(options),
     log: manager.log,
   });
