@@ -107,8 +107,13 @@ export async function watchStream(
     agent: agentFor(access, secure, opts),
     signal: controller.signal,
   });
+  // Re-armed at every chunk: refresh() the one timer instead of a new one per event.
   const arm = () => {
-    clearTimeout(timer);
+    if (finished) return;
+    if (timer) {
+      timer.refresh();
+      return;
+    }
     timer = setTimeout(() => {
       const error = timeoutError();
       req.destroy(error);
