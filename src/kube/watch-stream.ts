@@ -77,6 +77,18 @@ function readEvents(res: IncomingMessage, callback: WatchCallback, onData: () =>
   });
 }
 
+function openRequest(access: KubeAccess, url: URL, opts: RequestOptions, signal: AbortSignal) {
+  const secure = url.protocol !== 'http:';
+  const send = secure ? httpsRequest : httpRequest;
+  return send(url, {
+    method: 'GET',
+    headers: { ...(opts.headers as Record<string, string>), Accept: 'application/json' },
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    agent: agentFor(access, secure, opts),
+    signal,
+  });
+}
+
 export async function watchStream(
   access: KubeAccess,
   path: string,
@@ -88,7 +100,6 @@ export async function watchStream(
   const url = watchUrl(access, path, query);
   const opts: RequestOptions = { headers: {} };
   await access.applyToHTTPSOptions(opts);
-  const secure = url.protocol !== 'http:';
   const controller = new AbortController();
   let finished = false;
   let timer: NodeJS.Timeout | undefined;
@@ -99,14 +110,7 @@ export async function watchStream(
     controller.abort();
     done(error);
   };
-  const send = secure ? httpsRequest : httpRequest;
-  const req = send(url, {
-    method: 'GET',
-    headers: { ...(opts.headers as Record<string, string>), Accept: 'application/json' },
-    ...(opts.auth ? { auth: opts.auth } : {}),
-    agent: agentFor(access, secure, opts),
-    signal: controller.signal,
-  });
+  const req = openRequest(access, url, opts, controller.signal);
   // Re-armed at every chunk: refresh() the one timer instead of a new one per event.
   const arm = () => {
     if (finished) return;
