@@ -77,11 +77,28 @@ export class OperatorMetrics {
     collect: () => this.countProfiles(),
   });
 
+  /** Where the dropped-Events count is read at scrape time (the operator's EventRecorder). */
+  private droppedEvents: () => number = () => 0;
+  readonly eventsDropped = new Counter({
+    name: 'apptrust_events_dropped_total',
+    help: 'Kubernetes Events not sent because the queue of paced Events was full',
+    registers: [this.registry],
+    collect: () => {
+      this.eventsDropped.reset();
+      this.eventsDropped.inc(this.droppedEvents());
+    },
+  });
+
   constructor(version: string = VERSION) {
     // The event-loop lag histogram samples on a timer: at prom-client's default 10 ms that timer
     // alone kept an idle operator at ~0.7 % CPU; once a second is plenty for an alert.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
     this.buildInfo.set({ version }, 1);
+  }
+
+  /** Reads the count of dropped Events from `source` at each scrape. */
+  countDroppedEvents(source: () => number): void {
+    this.droppedEvents = source;
   }
 
   /** Every result of a registered controller is a series from the start (at 0): rate() sees the first one. */

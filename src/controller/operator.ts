@@ -86,6 +86,7 @@ export class Operator {
     this.caches = new CacheSet({ rest: this.rest, kubeConfig, watched: options.watchNamespaces, log });
     const signals = new Map<string, KeySignal>();
     this.events = new EventRecorder(this.rest, this.identity, log);
+    this.metrics.countDroppedEvents(() => this.events.dropped);
     const manager: Manager = {
       options,
       rest: this.rest,

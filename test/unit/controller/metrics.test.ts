@@ -43,6 +43,16 @@ describe('OperatorMetrics', () => {
     );
   });
 
+  it('counts the Events dropped by a full queue, read from the recorder at scrape time', async () => {
+    const m = new OperatorMetrics('1.2.3');
+    expect(await sample(m, 'apptrust_events_dropped_total', {})).toBe(0);
+    let dropped = 3;
+    m.countDroppedEvents(() => dropped);
+    expect(await sample(m, 'apptrust_events_dropped_total', {})).toBe(3);
+    dropped = 7;
+    expect(await sample(m, 'apptrust_events_dropped_total', {})).toBe(7);
+  });
+
   it('exposes build info and the default process and Node.js metrics', async () => {
     const m = new OperatorMetrics('1.2.3');
     expect(await sample(m, 'apptrust_build_info', { version: '1.2.3' })).toBe(1);
