@@ -62,6 +62,16 @@ export class EventRecorder {
   ) {}
 
   record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void {
+    // Dropped before anything is hashed or remembered: at 5,000 profiles a cold start records
+    // ~10,000 Events into a queue of 1,000, and a dropped Event must not silence its repeat.
+    if (this.pending.length >= MAX_PENDING_EVENTS) {
+      this.dropped++;
+      this.log.debug(
+        { reason, regarding: `${regarding.namespace}/${regarding.name}` },
+        'event dropped: queue full',
+      );
+      return;
+    }
     // A digest, not the note itself: the dedupe map would otherwise hold every note in full.
     const key = createHash('sha256')
       .update(`${regarding.uid ?? `${regarding.namespace}/${regarding.name}`}\u0000${reason}\u0000${note}`)
@@ -85,14 +95,6 @@ export class EventRecorder {
       note: note.slice(0, 1024),
       regarding,
     };
-    if (this.pending.length >= MAX_PENDING_EVENTS) {
-      this.dropped++;
-      this.log.debug(
-        { reason, regarding: `${regarding.namespace}/${regarding.name}` },
-        'event dropped: queue full',
-      );
-      return;
-    }
     this.pending.push({ type, namespace: regarding.namespace, reason, body });
     void this.drain();
   }

@@ -42,6 +42,17 @@ it('sends Events last: a burst at once, the rest paced, at most MAX_PENDING_EVEN
   expect(events.dropped).toBe(200);
 });
 
+it('drops an Event that finds the queue full without remembering it: its repeat is counted, not deduped', () => {
+  const { events } = recorder({ t: 5 });
+  // Recorded in one go: nothing has left yet, so the queue is full.
+  for (let i = 0; i < MAX_PENDING_EVENTS; i++)
+    events.record(regarding, 'Normal', 'Applied', 'Apply', `change ${i}`);
+  expect(events.dropped).toBe(0);
+  events.record(regarding, 'Warning', 'ApplyFailed', 'Apply', 'refused');
+  events.record(regarding, 'Warning', 'ApplyFailed', 'Apply', 'refused');
+  expect(events.dropped).toBe(2);
+});
+
 it('sends distinct notes and objects separately, as events.k8s.io/v1 Events', async () => {
   const { events, sent } = recorder({ t: 5 });
   events.record(regarding, 'Normal', 'Applied', 'Create', 'created a');
