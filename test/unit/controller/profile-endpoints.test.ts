@@ -3,15 +3,11 @@
 // forgetting a deleted profile's names.
 import { pino } from 'pino';
 import type { ProfileStatus } from '../../../src/api/v1alpha1/index.js';
-import { DEFAULT_SETTINGS, type NetworkPolicy } from '../../../src/compiler/index.js';
+import type { NetworkPolicy } from '../../../src/compiler/index.js';
 import type { DnsReport } from '../../../src/controller/fqdn-tracker.js';
-import {
-  type ProfileEndpoints,
-  type ProfileObject,
-  ProfileReconciler,
-} from '../../../src/controller/profile-reconciler.js';
-import { WriteMemo } from '../../../src/controller/write-memo.js';
+import type { ProfileEndpoints, ProfileObject } from '../../../src/controller/profile-reconciler.js';
 import { FakeCluster } from '../../helpers/fake-cluster.js';
+import { fakeClusterReconciler } from '../../helpers/profile-reconciler.js';
 
 const NS = 'shop';
 const KEY = `${NS}/pay`;
@@ -51,15 +47,7 @@ function setup() {
     forget: (key) => calls.push(`forget ${key}`),
     report: () => report,
   };
-  const reconciler = new ProfileReconciler({
-    ...cluster.reconcilerClients,
-    policyWrites: new WriteMemo(),
-    statusWrites: new WriteMemo(),
-    settings: DEFAULT_SETTINGS,
-    now: () => '2026-12-03T10:00:00Z',
-    conflictRetryMs: 1000,
-    endpoints,
-  });
+  const reconciler = fakeClusterReconciler(cluster, { endpoints });
   const converge = async () => {
     await reconciler.reconcile(KEY, { log, signal: new AbortController().signal });
     cluster.sync();

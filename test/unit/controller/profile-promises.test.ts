@@ -1,12 +1,11 @@
 // What a profile's spec promises, validated once per uid and generation and shared by the
 // controllers: the profile reconciler records it from its render; the widening controller reads it.
 import { pino } from 'pino';
-import { DEFAULT_SETTINGS } from '../../../src/compiler/index.js';
 import { promiseOf } from '../../../src/controller/intent-widening.js';
 import { ProfilePromises } from '../../../src/controller/profile-promises.js';
-import { type ProfileObject, ProfileReconciler } from '../../../src/controller/profile-reconciler.js';
-import { WriteMemo } from '../../../src/controller/write-memo.js';
+import type { ProfileObject } from '../../../src/controller/profile-reconciler.js';
 import { FakeCluster } from '../../helpers/fake-cluster.js';
+import { fakeClusterReconciler } from '../../helpers/profile-reconciler.js';
 import { frontendBackendProfile } from '../../helpers/profiles.js';
 
 const NS = 'shop';
@@ -68,13 +67,7 @@ it('is told of a valid render by the profile reconciler, and not of an invalid o
     cluster.putNamespace({ metadata: { name: NS } });
     cluster.putProfile(profile);
     cluster.sync();
-    const reconciler = new ProfileReconciler({
-      ...cluster.reconcilerClients,
-      policyWrites: new WriteMemo(),
-      statusWrites: new WriteMemo(),
-      settings: DEFAULT_SETTINGS,
-      now: () => '2026-12-03T10:00:00Z',
-      conflictRetryMs: 1000,
+    const reconciler = fakeClusterReconciler(cluster, {
       promises: { rendered: (p, mode) => void recorded.push([p.metadata.uid as string, mode]) },
     });
     await reconciler.reconcile(`${NS}/web`, {
