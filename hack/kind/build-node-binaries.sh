@@ -35,6 +35,19 @@ gobuild_module() { # NAME MODULE@VERSION PACKAGE CGO TAGS
   local rc=$?; rm -rf "$work"; return $rc
 }
 
+# runc links libseccomp through cgo: Debian's libseccomp-dev, installed when missing (root with
+# apt-get, as the dataplane tier's packages are); a fresh machine has only the runtime library.
+seccomp_headers() {
+  pkg-config --exists libseccomp 2>/dev/null && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    log "runc needs libseccomp-dev and pkg-config (pkg-config --exists libseccomp fails): install them"
+    return 1
+  fi
+  log "installing libseccomp-dev and pkg-config for runc"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libseccomp-dev pkg-config; } >/dev/null
+}
+[ -x "$OUT/runc" ] || seccomp_headers
+
 CTRD=github.com/containerd/containerd/v2
 CTRD_TAGS="no_aufs no_zfs no_btrfs no_devmapper"
 build containerd gobuild_module containerd "$CTRD@$CONTAINERD_VERSION" "$CTRD/cmd/containerd" 1 "$CTRD_TAGS"
