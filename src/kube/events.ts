@@ -5,7 +5,11 @@
 // profiles enforces first and reports after, instead of spending a third of its writes on Events.
 // While the operator's first pass over every object runs, Normal Events wait altogether (`holdNormal`):
 // each is a write the API server must make (at 1,000 profiles, 100 at once and 20 a second came to
-// ~200 of the cold start's ~3,200 writes). Warnings never wait.
+// ~200 of the cold start's ~3,200 writes). Later, a Normal Event yields to the operator's enforcing
+// writes: it leaves once they have paused for YIELD_QUIET_MS, or YIELD_MAX_MS after it was recorded.
+// Each namespace created gets a BaselineCreated Event; sent at once, it competed on the API server
+// with the next namespace's baseline (measured at 5,000 namespaces: new namespace -> baseline p50
+// 14.2 ms with the Events, 9.4 ms without, against the floor's 8.3-8.6). Warnings never wait.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { FencedError } from './errors.js';
@@ -41,15 +45,27 @@ export const MAX_PENDING_EVENTS = 1_000;
 /** Events per second, and how many may leave at once. */
 export const EVENT_QPS = 20;
 export const EVENT_BURST = 100;
+/** A Normal Event waits until the operator's enforcing writes have paused this long... */
+export const YIELD_QUIET_MS = 100;
+/** ...and no longer than this after it was recorded (a busy operator still reports). */
+export const YIELD_MAX_MS = 2_000;
 
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
-  private readonly pending: Array<{ type: EventType; namespace: string; reason: string; body: unknown }> = [];
+  private readonly pending: Array<{
+    type: EventType;
+    namespace: string;
+    reason: string;
+    body: unknown;
+    recordedAt: number;
+  }> = [];
   /** Holds in force (`holdNormal`): while any is, only Warnings leave. */
   private holds = 0;
   /** Paced Events never hold a process (or a test run) open: what is still queued at exit is dropped. */
   private readonly limiter = new TokenBucket(EVENT_QPS, EVENT_BURST, undefined, false);
   private draining = false;
+  /** Ends the drain loop's wait for a pause in the writes early (a Warning arrived). */
+  private wake: (() => void) | undefined;
   /** Events dropped because the queue was full. */
   dropped = 0;
 
@@ -59,6 +75,7 @@ export class EventRecorder {
     private readonly log: Logger,
     private readonly windowMs = 10 * 60_000,
     private readonly clock: () => number = Date.now,
+    private readonly yielding = { quietMs: YIELD_QUIET_MS, maxMs: YIELD_MAX_MS },
   ) {}
 
   record(regarding: Regarding, type: EventType, reason: string, action: string, note: string): void {
@@ -95,7 +112,8 @@ export class EventRecorder {
       note: note.slice(0, 1024),
       regarding,
     };
-    this.pending.push({ type, namespace: regarding.namespace, reason, body });
+    this.pending.push({ type, namespace: regarding.namespace, reason, body, recordedAt: performance.now() });
+    if (type === 'Warning') this.wake?.();
     void this.drain();
   }
 
@@ -113,20 +131,39 @@ export class EventRecorder {
       });
   }
 
-  /** The index of the Event to send next: the oldest, or the oldest Warning while Normal ones are held. */
+  /**
+   * The index of the Event to send next: the oldest, or the oldest Warning while Normal ones are
+   * held or yield to the operator's writes; -1 when none may leave now.
+   */
   private next(): number {
-    if (this.holds === 0) return this.pending.length > 0 ? 0 : -1;
+    if (this.holds === 0 && this.yieldMs() === 0) return this.pending.length > 0 ? 0 : -1;
     return this.pending.findIndex((e) => e.type === 'Warning');
+  }
+
+  /** How long Normal Events still yield: until the writes pause, at most YIELD_MAX_MS after the oldest. */
+  private yieldMs(): number {
+    const oldest = this.pending.find((e) => e.type === 'Normal');
+    if (!oldest) return 0;
+    const busy = this.yielding.quietMs - this.rest.msSinceWrite();
+    const left = this.yielding.maxMs - (performance.now() - oldest.recordedAt);
+    return Math.max(0, Math.ceil(Math.min(busy, left)));
   }
 
   /** Sends queued Events as the limiter allows; one drain loop at a time. */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    while (this.next() >= 0) {
+    for (;;) {
+      if (this.next() < 0) {
+        // Held: the hold's end drains again. Yielding: wait for the pause (or a Warning).
+        const wait = this.holds === 0 ? this.yieldMs() : 0;
+        if (wait === 0) break;
+        await this.pause(wait);
+        continue;
+      }
       await this.limiter.take();
       const index = this.next();
-      if (index < 0) break;
+      if (index < 0) continue;
       const [{ namespace, reason, body }] = this.pending.splice(index, 1) as [(typeof this.pending)[number]];
       // Background: the heap trimmer does not count Events as the operator's writes.
       const request = { method: 'POST', path: events(namespace), body, background: true } as const;
@@ -138,5 +175,19 @@ export class EventRecorder {
       });
     }
     this.draining = false;
+  }
+
+  /** Unref'd, like the limiter: a waiting Event never holds a process (or a test run) open. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+    });
   }
 }

@@ -1,14 +1,33 @@
-// Events: the same (object, reason, note) is sent once per window; paced; Normal ones can be held.
+// Events: the same (object, reason, note) is sent once per window; paced; Normal ones can be held,
+// and yield to the operator's enforcing writes (for a bounded time).
 import { pino } from 'pino';
 import { EVENT_BURST, EventRecorder, MAX_PENDING_EVENTS } from '../../../src/kube/events.js';
 import type { KubeRest, RequestSpec } from '../../../src/kube/rest.js';
 
-function recorder(now: { t: number }) {
+/** `writing.at`: performance.now() of the operator's last enforcing write (none by default). */
+function recorder(
+  now: { t: number },
+  writing = { at: Number.NEGATIVE_INFINITY },
+  yielding = { quietMs: 100, maxMs: 2_000 },
+) {
   const sent: RequestSpec[] = [];
-  const rest = { request: async (spec: RequestSpec) => void sent.push(spec) } as unknown as KubeRest;
-  const events = new EventRecorder(rest, 'test-instance', pino({ level: 'silent' }), 60_000, () => now.t);
+  const rest = {
+    request: async (spec: RequestSpec) => void sent.push(spec),
+    msSinceWrite: () => performance.now() - writing.at,
+  } as unknown as KubeRest;
+  const events = new EventRecorder(
+    rest,
+    'test-instance',
+    pino({ level: 'silent' }),
+    60_000,
+    () => now.t,
+    yielding,
+  );
   return { events, sent };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const notes = (sent: RequestSpec[]) => sent.map((s) => (s.body as { note: string }).note);
 
 const regarding = {
   apiVersion: 'apptrust.dev/v1alpha1',
@@ -108,4 +127,34 @@ it('releases a hold that fails too; Normal Events wait while any hold is in forc
   await flush();
   await flush();
   expect(sent).toHaveLength(1);
+});
+
+it('a Normal Event yields while the operator writes, a Warning does not; the Normal one leaves once the writes pause', async () => {
+  const writing = { at: performance.now() };
+  // quietMs far above the 10 ms steps below: a slow machine cannot pass or fail this by timing.
+  const { events, sent } = recorder({ t: 5 }, writing, { quietMs: 300, maxMs: 60_000 });
+  events.record(regarding, 'Normal', 'BaselineCreated', 'Create', 'created');
+  for (let i = 0; i < 5; i++) {
+    await sleep(10);
+    writing.at = performance.now(); // still writing
+  }
+  expect(sent).toHaveLength(0);
+  events.record(regarding, 'Warning', 'ApplyFailed', 'Apply', 'refused');
+  await flush();
+  expect(notes(sent)).toEqual(['refused']);
+  await sleep(700); // the writes have paused for longer than quietMs
+  expect(notes(sent)).toEqual(['refused', 'created']);
+});
+
+it('a Normal Event yields at most maxMs: an operator that never pauses still reports', async () => {
+  const writing = { at: performance.now() };
+  const { events, sent } = recorder({ t: 5 }, writing, { quietMs: 60_000, maxMs: 50 });
+  events.record(regarding, 'Normal', 'Applied', 'Apply', 'applied');
+  await flush();
+  expect(sent).toHaveLength(0);
+  for (let i = 0; i < 40 && sent.length === 0; i++) {
+    writing.at = performance.now();
+    await sleep(25);
+  }
+  expect(notes(sent)).toEqual(['applied']);
 });

@@ -33,7 +33,9 @@ it('parses events split across chunks, and times out only after the stream has g
     const lines = [event('a'), event('b'), event('c'), event('d'), event('e')].join('');
     // A chunk every 60 ms, each cut mid-line, for longer than the 150 ms inactivity timeout.
     const cuts = [0, 10, 45, 70, 100, lines.length];
-    cuts.slice(1).forEach((end, i) => setTimeout(() => res.write(lines.slice(cuts[i], end)), i * 60));
+    cuts.slice(1).forEach((end, i) => {
+      setTimeout(() => res.write(lines.slice(cuts[i], end)), i * 60);
+    });
   };
   const ended = new Promise<unknown>((resolve) => {
     void watchStream(
